@@ -1,0 +1,138 @@
+"""file → Document → Sections → tables → findings → narrative → Record.
+
+Library code prints nothing. ``parse_file`` raises ``IngestError`` for a file it
+cannot read; ``iter_records`` never raises for one file: it yields a
+``failed`` record instead, so a batch always accounts for every input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from . import ingest
+from .checks import check_tables
+from .errors import NotAReport, XxgkError
+from .meta import read_meta
+from .narrative import NarrativeExtractor, get_extractor
+from .record import Record, Source
+from .sections import find_sections
+from .tables import read_tables
+from .types import Document, Finding
+
+NarrativeArg = NarrativeExtractor | str | None
+
+
+def _extractor(narrative: NarrativeArg) -> NarrativeExtractor | None:
+    if narrative is None or narrative == "none":
+        return None
+    if isinstance(narrative, str):
+        return get_extractor(narrative)
+    return narrative
+
+
+def record_id(path: str | os.PathLike | None) -> str:
+    return Path(path).stem if path else "report"
+
+
+def parse_document(doc: Document, *, id: str | None = None, source: Source | None = None,
+                   narrative: NarrativeArg = "rules") -> Record:
+    """Run every stage after ingest on one Document."""
+    t0 = time.perf_counter()
+    rid = id or record_id(doc.path)
+    src = source or Source(path=doc.path, sha256=_sha256(doc.text.encode("utf-8")), format=doc.format,
+                           encoding=doc.encoding)
+    sections = find_sections(doc)
+    meta = read_meta(doc, sections)
+    findings: list[Finding] = []
+    if not _looks_like_report(doc, sections, meta):
+        err = NotAReport("not a government information-disclosure annual report "
+                         "(no template section or table was found)", path=doc.path)
+        return Record.failed(rid, src, err, seconds=time.perf_counter() - t0)
+    tables = read_tables(doc, sections, meta)
+    for t in tables.values():
+        findings.extend(t.findings)
+    findings.extend(check_tables(tables, meta))
+    for key in sections.missing:
+        findings.append(Finding(check=f"sections.missing.{key}", severity="info" if key in ("overview", "other_matters") else "warning",
+                                message=f"section {key} was not found in the report"))
+    extractor = _extractor(narrative)
+    narr = extractor.extract(doc, sections) if extractor else None
+    status = _status(tables, sections, meta)
+    return Record(id=rid, source=src, status=status, meta=meta, tables=tables, narrative=narr,
+                  findings=tuple(findings), sections=sections, text=doc.text,
+                  seconds=time.perf_counter() - t0)
+
+
+def parse_text(text: str, *, id: str | None = None, format: str = "text", path: str | None = None,
+               narrative: NarrativeArg = "rules") -> Record:
+    """Parse a report given as a string (plain text, Markdown or HTML)."""
+    doc = ingest.from_text(text, format=format, path=path)
+    return parse_document(doc, id=id, narrative=narrative)
+
+
+def parse_file(path: str | os.PathLike, *, narrative: NarrativeArg = "rules") -> Record:
+    """Parse one report file. Raises ``IngestError`` when the file cannot be read."""
+    p = Path(path)
+    doc, raw = ingest.load_with_bytes(p)
+    src = Source(path=str(p), sha256=_sha256(raw), format=doc.format, encoding=doc.encoding, bytes=len(raw))
+    return parse_document(doc, id=record_id(p), source=src, narrative=narrative)
+
+
+def safe_parse_file(path: str | os.PathLike, *, narrative: NarrativeArg = "rules") -> Record:
+    """``parse_file`` that turns any failure into a ``failed`` record naming the file."""
+    t0 = time.perf_counter()
+    p = Path(path)
+    try:
+        return parse_file(p, narrative=narrative)
+    except XxgkError as e:
+        if e.path is None:
+            e.path = str(p)
+        return Record.failed(record_id(p), _source_of(p), e, seconds=time.perf_counter() - t0)
+    except Exception as e:  # a bug must not stop a batch: report it against the file
+        return Record.failed(record_id(p), _source_of(p), e, seconds=time.perf_counter() - t0)
+
+
+def iter_records(paths: Iterable[str | os.PathLike], *, narrative: NarrativeArg = "rules") -> Iterator[Record]:
+    """One record per path, in order, in this process. See ``extract.batch`` for parallel runs."""
+    extractor = _extractor(narrative)
+    for p in paths:
+        yield safe_parse_file(p, narrative=extractor if extractor is not None else "none")
+
+
+# -- helpers ----------------------------------------------------------------
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _source_of(p: Path) -> Source:
+    try:
+        size = p.stat().st_size
+        h = hashlib.sha256()
+        with p.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        sha = h.hexdigest()
+    except OSError:
+        size, sha = None, None
+    return Source(path=str(p), sha256=sha, format=ingest.guess_format(p), bytes=size)
+
+
+def _looks_like_report(doc: Document, sections, meta) -> bool:
+    table_sections = [k for k in ("active_disclosure", "applications", "review_litigation", "problems")
+                      if sections.get(k) is not None]
+    return len(table_sections) >= 1 or meta.template == "legacy"
+
+
+def _status(tables, sections, meta) -> str:
+    if meta.template in ("legacy",):
+        return "ok"
+    present = [t for t in tables.values() if t.values is not None]
+    if len(present) < 3 or sections.missing and any(k in sections.missing for k in
+                                                    ("active_disclosure", "applications", "review_litigation")):
+        return "partial"
+    return "ok"
