@@ -1,7 +1,130 @@
-"""Report metadata (placeholder)."""
+"""Report metadata: agency, year, template, published_on — from the title, the tables' own labels, the closing date."""
+
 from __future__ import annotations
-from .types import Document, Meta, Sections
+
+import re
+from collections import Counter
+
+from .textnorm import fold
+from .types import Document, Meta, Sections, Template
+
+_TITLE_CUE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,6}(?:工作)?(?:年度)?报告")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_AGENCY_BEFORE = re.compile(r"^(?P<agency>.+?)(?:关于)?(?P<year>(?:19|20)\d{2})年度?(?:的)?(?:政府信息公开|政务公开|信息公开)")
+_AGENCY_AFTER = re.compile(r"^(?P<year>(?:19|20)\d{2})年度?(?P<agency>.+?)(?:政府信息公开|政务公开|信息公开)")
+_DATE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$|^((?:19|20)\d{2})[-./](\d{1,2})[-./](\d{1,2})$")
+_DATE_LABELLED = re.compile(r"(?:发布|印发|成文)?(?:日期|时间)[:：]\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+
+# the tables' own labels decide the template
+_T2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "止件数", "逾期不补正")
+_T2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增减")
+_LEGACY = ("收费及减免", "政府信息公开的收费", "依申请公开政府信息情况", "概述")
+
+
+def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
+    pos = 0
+    seen = 0
+    for raw in doc.text.split("\n"):
+        start = pos
+        pos += len(raw) + 1
+        if not raw.strip():
+            continue
+        seen += 1
+        if seen > 12:
+            break
+        f = fold(raw).lstrip("#")
+        if _TITLE_CUE.search(f) and len(f) <= 80:
+            return f, (start, start + len(raw))
+    return None
+
+
+def _clean_agency(a: str) -> str:
+    a = re.sub(r"^[#\s]+", "", a)
+    return a.strip("《》“”\"'：:，, ")
+
+
+def _body_correction(agency: str, text: str) -> str:
+    """Where the title's name is an OCR misreading the body disagrees with, the body's spelling."""
+    body = fold(text)
+    if len(agency) < 4 or body.count(agency) >= 2:
+        return agency
+    L = len(agency)
+    seen: Counter[str] = Counter()
+    for i in range(len(body) - L + 1):
+        if body[i] != agency[0] and body[i + L - 1] != agency[-1]:
+            continue
+        cand = body[i:i + L]
+        if cand != agency and sum(a != b for a, b in zip(cand, agency)) == 1:
+            seen[cand] += 1
+    if seen:
+        cand, n = seen.most_common(1)[0]
+        if n >= 2:
+            return cand
+    return agency
+
+
+def _template(doc: Document, sections: Sections, year: int | None) -> Template:
+    def text_of(key):
+        s = sections.get(key)
+        return fold(doc.text[s.span[0]:s.span[1]]) if s else ""
+    tables = text_of("active_disclosure") + text_of("applications")
+    if any(c in tables for c in _T2021):
+        return "2021"
+    if any(c in tables for c in _T2019):
+        return "2019"
+    whole = fold(doc.text)
+    if year is not None and year < 2019:
+        return "legacy"
+    if any(c in whole for c in _LEGACY) and "勾稽关系" not in whole and "第二十条" not in whole:
+        return "legacy"
+    if "第二十条" in tables or "本年新收" in tables:
+        return "2021" if (year or 2021) >= 2021 else "2019"
+    return "unknown"
+
+
+def _published_on(doc: Document, sections: Sections, year: int | None) -> str | None:
+    cands = []
+    if sections.trailer:
+        cands.append(doc.text[sections.trailer[0]:sections.trailer[1]])
+    head = doc.text[:400]
+    cands.append(head)
+    for chunk in cands:
+        for line in chunk.split("\n"):
+            f = fold(line)
+            m = _DATE.match(f)
+            if m:
+                y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+            else:
+                m = _DATE_LABELLED.search(f)
+                if not m:
+                    continue
+                y, mo, d = m.groups()
+            yi, moi, di = int(y), int(mo), int(d)
+            if 1 <= moi <= 12 and 1 <= di <= 31 and (year is None or yi >= year):
+                return f"{yi:04d}-{moi:02d}-{di:02d}"
+    return None
 
 
 def read_meta(doc: Document, sections: Sections) -> Meta:
-    return Meta(agency=None, year=None, template="unknown")
+    t = _title(doc)
+    agency = None
+    year = None
+    span = None
+    if t:
+        title, span = t
+        m = _AGENCY_BEFORE.match(title) or _AGENCY_AFTER.match(title)
+        if m:
+            agency = _clean_agency(m.group("agency")) or None
+            year = int(m.group("year"))
+        else:
+            y = _YEAR.search(title)
+            year = int(y.group(1)) if y else None
+    if year is None:
+        ov = sections.get("overview")
+        chunk = doc.text[ov.span[0]:ov.span[1]] if ov else doc.text[:2000]
+        y = _YEAR.search(chunk)
+        year = int(y.group(1)) if y else None
+    if agency:
+        agency = _body_correction(agency, doc.text[span[1]:] if span else doc.text)
+    return Meta(agency=agency, year=year, template=_template(doc, sections, year),
+                published_on=_published_on(doc, sections, year), agency_span=span)

@@ -1,0 +1,159 @@
+"""Section 三: the 25×7 申请 table, read row by row by label."""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from ..textnorm import fold, strip_enumerators
+from ..types import Document, Finding, Section, TableResult
+from .common import blank_finding, irregular_finding, readings_for, spans_of, token_value
+from .identities import application_identities
+from .rows import Row, rows_in
+from .solve import Irregular, solve
+from .template import (
+    APPLICANT_COLUMNS, APPLICANT_KEYS, APPLICATION_ROW_ORDER, APPLICATION_ROWS, OTHER_SUBROWS,
+    OUTCOME_KEYS_2021, OUTCOME_KEYS_SINGLE_OTHER, ROW_LABELS,
+)
+
+TABLE = "applications"
+_FUZZY = 0.8
+_FUZZY_TARGETS = {s.key: strip_enumerators(fold(s.label.split("…")[0])) for s in APPLICATION_ROWS}
+
+
+def match_row(folded: str) -> str | None:
+    """The template row a folded label names, or None."""
+    if not folded:
+        return None
+    core = strip_enumerators(folded)
+    for spec in APPLICATION_ROWS:
+        if spec.matches(folded, core):
+            return spec.key
+    if len(core) >= 4:  # OCR typos: one or two wrong characters in a long label
+        best, score = None, 0.0
+        for key, target in _FUZZY_TARGETS.items():
+            if len(target) < 4:
+                continue
+            r = SequenceMatcher(None, core, target).ratio()
+            if r > score:
+                best, score = key, r
+        if score >= _FUZZY:
+            return best
+    return None
+
+
+def header_columns(header: list[Row]) -> tuple[str, ...] | None:
+    """The applicant columns the header names, in template order (None if no header)."""
+    text = fold("".join(t.text for r in header for t in r.labels))
+    text = text.replace("法人或其他组织", "").replace("法人或者其他组织", "")
+    cols = tuple(k for k, name in APPLICANT_COLUMNS if name in text)
+    return cols if len(cols) >= 3 else None
+
+
+def read_applications(doc: Document, section: Section | None) -> TableResult:
+    if section is None:
+        return TableResult(TABLE, None, findings=(Finding(
+            check=f"{TABLE}.missing", severity="error", table=TABLE,
+            message="section 三 (收到和处理政府信息公开申请情况) was not found; its table is empty"),))
+    rows = rows_in(doc, section.span)
+    findings: list[Finding] = []
+    matched: dict[str, Row] = {}
+    header: list[Row] = []
+    pending = ""
+    for row in rows:
+        if not row.has_values:
+            if not matched:
+                header.append(row)
+            pending += row.label
+            continue
+        key = match_row(row.label)
+        if key is None and pending:
+            key = match_row(pending + row.label)
+        pending = ""
+        if key is None:
+            if not matched:
+                header.append(row)
+            continue
+        if key in matched:
+            findings.append(Finding(check=f"{TABLE}.duplicate_row", severity="warning", table=TABLE,
+                                    cells=(f"{TABLE}.{key}",),
+                                    message=f"row {ROW_LABELS[key]} appears twice; the first is used"))
+            continue
+        matched[key] = row
+
+    if not matched:
+        findings.append(Finding(check=f"{TABLE}.missing", severity="error", table=TABLE,
+                                message="no row of the 申请 table was found in section 三"))
+        return TableResult(TABLE, None, findings=tuple(findings))
+
+    single_other = "other_handled" in matched and not any(k in matched for k in OTHER_SUBROWS)
+    if "other_handled" in matched and not single_other:
+        del matched["other_handled"]
+    outcomes = OUTCOME_KEYS_SINGLE_OTHER if single_other else OUTCOME_KEYS_2021
+    row_keys = ("new_received", "carried_over") + outcomes + ("total_processed", "carried_forward")
+
+    columns = header_columns(header)
+    if columns is None:
+        columns = APPLICANT_KEYS
+        findings.append(Finding(check=f"{TABLE}.header_missing", severity="info", table=TABLE,
+                                message="the column header was not found; the template's 7 columns are assumed"))
+    absent = [k for k in APPLICANT_KEYS if k not in columns]
+    if absent:
+        names = "、".join(n for k, n in APPLICANT_COLUMNS if k in absent)
+        findings.append(Finding(check=f"{TABLE}.column_absent", severity="info", table=TABLE,
+                                cells=tuple(f"{TABLE}.{r}.{c}" for r in row_keys for c in absent),
+                                message=f"the table has no {names} column; those cells are null"))
+    m = len(columns)
+
+    known: dict[str, int | float | None] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    irregular: list[Irregular] = []
+    for key in row_keys:
+        row = matched.get(key)
+        if row is None:
+            findings.append(Finding(check=f"{TABLE}.row_missing", severity="error", table=TABLE,
+                                    cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
+                                    message=f"row {ROW_LABELS[key]} was not found; its cells are null"))
+            continue
+        toks = list(row.values)
+        bad = [t for t in toks if t.kind == "num" and (isinstance(t.value, float) or (t.value or 0) < 0)]
+        if bad:
+            findings.append(Finding(check=f"{TABLE}.unreadable", severity="error", table=TABLE,
+                                    cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
+                                    message=f"row {ROW_LABELS[key]}: {bad[0].text!r} is not a count"))
+            continue
+        readings, kind = readings_for(toks, m)
+        cell_keys = tuple(f"{key}.{c}" for c in columns)
+        if not kind and readings:
+            rd = readings[0]
+            blanks = []
+            for ck, v, s in zip(cell_keys, rd.values, rd.spans):
+                known[ck] = v  # type: ignore[assignment]
+                if v is None:
+                    blanks.append(ck)
+                elif s is not None:
+                    spans[ck] = s
+            if blanks:
+                findings.append(blank_finding(TABLE, ROW_LABELS[key], blanks))
+            continue
+        detail = f"{len(toks)} values for {m} columns"
+        irregular.append(Irregular(key, cell_keys, tuple(readings or ()), kind or "count", detail))
+
+    identities = application_identities(columns, outcomes, row_keys)
+    for res, irr in zip(solve(known, irregular, identities), irregular):
+        ok = res.values is not None
+        findings.append(irregular_finding(TABLE, irr, ROW_LABELS[irr.row], ok, res.survivors, res.derived))
+        if ok:
+            known.update(res.values)  # type: ignore[arg-type]
+            spans.update(res.spans)
+        else:
+            known.update({k: None for k in irr.columns})
+
+    values: dict[str, dict[str, int | None]] = {}
+    order = APPLICATION_ROW_ORDER if not single_other else (
+        APPLICATION_ROW_ORDER[:-2] + ("other_handled",) + APPLICATION_ROW_ORDER[-2:])
+    for key in order:
+        values[key] = {c: (known.get(f"{key}.{c}") if key in row_keys else None) for c in APPLICANT_KEYS}
+    return TableResult(TABLE, values, spans_of(TABLE, spans), tuple(findings))
+
+
+__all__ = ["read_applications", "match_row", "header_columns", "token_value"]

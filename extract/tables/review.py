@@ -1,0 +1,88 @@
+"""Section 四: 行政复议 and 行政诉讼 (three groups of five), read from the value row(s)."""
+
+from __future__ import annotations
+
+from ..types import Document, Finding, Section, TableResult
+from .common import blank_finding, irregular_finding, readings_for, spans_of
+from .identities import review_identities
+from .rows import rows_in
+from .solve import Irregular, solve
+from .template import REVIEW_COLUMNS, REVIEW_GROUPS
+
+TABLE = "review_litigation"
+_GROUP_CUES = (("litigation_after_review", ("复议后起诉",)),
+               ("litigation_direct", ("未经复议", "直接起诉")),
+               ("administrative_review", ("行政复议",)))
+_COLS = tuple(k for k, _ in REVIEW_COLUMNS)
+_KEYS = tuple(f"{g}.{c}" for g, _ in REVIEW_GROUPS for c in _COLS)
+_HEADER_WORDS = ("结果", "维持", "纠正", "其他", "尚未", "审结", "总计", "行政复议", "行政诉讼", "起诉", "复议后")
+
+
+def _group_of(label: str) -> str | None:
+    for key, cues in _GROUP_CUES:
+        if any(c in label for c in cues):
+            return key
+    return None
+
+
+def read_review(doc: Document, section: Section | None) -> TableResult:
+    if section is None:
+        return TableResult(TABLE, None, findings=(Finding(
+            check=f"{TABLE}.missing", severity="error", table=TABLE,
+            message="section 四 (行政复议、行政诉讼情况) was not found; its table is empty"),))
+    toks = []
+    grouped: dict[str, list] = {}
+    for row in rows_in(doc, section.span):
+        if not row.has_values:
+            continue
+        label = row.label
+        if not label or all(w in "".join(_HEADER_WORDS) for w in [label]) or _is_header_label(label):
+            toks.extend(row.values)
+            continue
+        g = _group_of(label)
+        if g is not None and len(label) <= 30:
+            grouped[g] = list(row.values)
+    findings: list[Finding] = []
+    if grouped and not toks:
+        # one line per group: 行政复议 0 0 0 0 0 …
+        pieces = []
+        for g, _ in REVIEW_GROUPS:
+            pieces.extend(grouped.get(g, []))
+        toks = pieces
+    if not toks:
+        return TableResult(TABLE, None, findings=(Finding(
+            check=f"{TABLE}.missing", severity="error", table=TABLE,
+            message="no value row of the 行政复议/行政诉讼 table was found in section 四"),))
+
+    readings, kind = readings_for(toks, len(_KEYS))
+    known: dict = {}
+    spans: dict = {}
+    if not kind and readings:
+        rd = readings[0]
+        blanks = []
+        for k, v, s in zip(_KEYS, rd.values, rd.spans):
+            known[k] = v
+            if v is None:
+                blanks.append(k)
+            elif s is not None:
+                spans[k] = s
+        if blanks:
+            findings.append(blank_finding(TABLE, "行政复议/行政诉讼", blanks))
+    else:
+        irr = Irregular("values", _KEYS, tuple(readings or ()), kind or "count",
+                        f"{len(toks)} values for {len(_KEYS)} columns")
+        (res,) = solve({}, [irr], review_identities())
+        ok = res.values is not None
+        findings.append(irregular_finding(TABLE, irr, "行政复议/行政诉讼 values", ok, res.survivors, res.derived))
+        if ok:
+            known.update(res.values)
+            spans.update(res.spans)
+    values = {g: {c: known.get(f"{g}.{c}") for c in _COLS} for g, _ in REVIEW_GROUPS}
+    return TableResult(TABLE, values, spans_of(TABLE, spans), tuple(findings))
+
+
+def _is_header_label(label: str) -> bool:
+    rest = label
+    for w in sorted(_HEADER_WORDS, key=len, reverse=True):
+        rest = rest.replace(w, "")
+    return len(rest) <= 2

@@ -1,0 +1,137 @@
+"""Rows of a section as label text plus value tokens, for every input format.
+
+A table row from a grid (HTML, PDF, DOCX, a tab-separated text line) and a
+line of running text (a text dump whose cells are separated by spaces) both
+become a ``Row``: the label tokens, and the value tokens after the last label
+token. Value tokens are numbers, null markers (``-``, ``—``, ``/``) and blank
+cells. Page numbers (``- 4 -``, ``第 4 页``) and footers are dropped here, so no
+table reader ever sees them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ..textnorm import fold, is_null_marker, parse_number
+from ..types import Document, Paragraph, Span, Table
+
+TokKind = Literal["label", "num", "null", "blank", "run"]
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    text: str
+    span: Span
+    kind: TokKind
+    value: int | float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    labels: tuple[Tok, ...]
+    values: tuple[Tok, ...]     # after the last label token; edge blanks removed
+    edge_blanks: int            # blank cells stripped from the edges of the value run
+    span: Span
+    grid: bool                  # came from a rectangular grid (column positions are reliable)
+
+    @property
+    def label(self) -> str:
+        """Folded label text of the row."""
+        return fold("".join(t.text for t in self.labels))
+
+    @property
+    def has_values(self) -> bool:
+        return any(t.kind in ("num", "null", "run") for t in self.values) or (
+            self.grid and bool(self.values))
+
+
+_PAGE_NO = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
+                      r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d+(?:\s*of\s*\d+)?)$", re.I)
+# a label glued to its digits: 行政规范性文件77132470
+_GLUED = re.compile(r"^(.*[^\d\s.,，+\-])(\d{2,})$")
+_SPLIT = re.compile(r"\S+")
+
+
+def is_page_debris(text: str) -> bool:
+    return bool(_PAGE_NO.match(text.strip()))
+
+
+def _cell_tokens(text: str, start: int) -> list[Tok]:
+    toks: list[Tok] = []
+    for m in _SPLIT.finditer(text):
+        t = m.group()
+        span = (start + m.start(), start + m.end())
+        v = parse_number(t)
+        if v is not None:
+            toks.append(Tok(t, span, "num", v))
+        elif is_null_marker(t):
+            toks.append(Tok(t, span, "null"))
+        else:
+            g = _GLUED.match(t)
+            if g and len(g.group(1)) >= 2:
+                cut = span[0] + len(g.group(1))
+                toks.append(Tok(g.group(1), (span[0], cut), "label"))
+                toks.append(Tok(g.group(2), (cut, span[1]), "run"))
+            else:
+                toks.append(Tok(t, span, "label"))
+    return toks
+
+
+def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
+    toks: list[Tok] = []
+    for text, span in cells:
+        if not text.strip():
+            toks.append(Tok("", span, "blank"))
+        else:
+            toks.extend(_cell_tokens(text, span[0]))
+    if not toks:
+        return None
+    if all(t.kind == "blank" for t in toks):
+        return None
+    last_label = max((i for i, t in enumerate(toks) if t.kind == "label"), default=-1)
+    labels = tuple(t for t in toks[: last_label + 1] if t.kind == "label")
+    vals = list(toks[last_label + 1:])
+    edge = 0
+    if not grid:
+        while vals and vals[0].kind == "blank":
+            vals.pop(0)
+            edge += 1
+        while vals and vals[-1].kind == "blank":
+            vals.pop()
+            edge += 1
+    span = (cells[0][1][0], cells[-1][1][1])
+    return Row(labels=labels, values=tuple(vals), edge_blanks=edge, span=span, grid=grid)
+
+
+def _is_rect(table: Table) -> bool:
+    widths = {len(r) for r in table.rows}
+    return len(widths) == 1 and len(table.rows) > 1
+
+
+def rows_in(doc: Document, span: Span) -> list[Row]:
+    """Every row (grid row or text line) whose start lies inside ``span``, in order."""
+    out: list[Row] = []
+    start, end = span
+    for block in doc.blocks:
+        if block.span[1] <= start or block.span[0] >= end:
+            continue
+        if isinstance(block, Table):
+            grid = doc.format in ("html", "pdf", "docx", "doc") and _is_rect(block)
+            for r in block.rows:
+                cells = [(c.text, c.span) for c in r if not c.merged]
+                if not cells or not (start <= cells[0][1][0] < end):
+                    continue
+                if len(cells) == 1 and is_page_debris(cells[0][0]):
+                    continue
+                row = _make_row(cells, grid)
+                if row is not None:
+                    out.append(row)
+        elif isinstance(block, Paragraph):
+            if not (start <= block.span[0] < end) or is_page_debris(block.text):
+                continue
+            row = _make_row([(block.text, block.span)], False)
+            if row is not None:
+                out.append(row)
+    return out

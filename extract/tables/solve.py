@@ -1,0 +1,255 @@
+"""Choosing the one reading of an irregular row that the identities allow.
+
+A row with more or fewer values than its columns (or whose cells ran together
+into one run of digits) has several *readings*: which value goes in which
+column, which cell is absent, where the digits split. A reading may leave a
+cell to be *derived*; it is derived only when an identity determines it. The
+readings of all irregular rows of a table are tried jointly against every
+identity that touches them; the row is read only if exactly one set of values
+survives. Nothing is guessed: no survivor or several survivors leave the cells
+empty, and the caller reports it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from math import comb
+
+from ..types import Span
+from .identities import Identity
+
+
+class _Derive:
+    __repr__ = lambda self: "DERIVE"  # noqa: E731
+
+
+DERIVE = _Derive()
+"""A reading's placeholder for a cell the source does not print; derived from an identity."""
+
+MAX_READINGS_PER_ROW = 120_000
+MAX_JOINT = 200_000
+
+Value = int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    values: tuple[object, ...]            # Value or DERIVE, one per column
+    spans: tuple[Span | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Irregular:
+    row: str                              # row key, e.g. "withheld_third_party_rights"
+    columns: tuple[str, ...]              # full cell keys, e.g. "withheld_third_party_rights.total"
+    readings: tuple[Reading, ...]
+    kind: str                             # "count" (too many/few values) | "run" (digits ran together)
+    detail: str                           # e.g. "5 values for 6 columns"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    row: str
+    values: dict[str, Value] | None       # None: not resolved
+    spans: dict[str, Span]
+    derived: tuple[str, ...] = ()
+    survivors: int = 0                    # distinct value sets the identities allow
+
+
+# -- reading generators ------------------------------------------------------
+
+def count_readings(tokens: list[tuple[Value, Span]], m: int) -> list[Reading]:
+    """Readings of ``len(tokens)`` values for ``m`` columns (values kept in order)."""
+    n = len(tokens)
+    out: list[Reading] = []
+    if n < m:
+        if m - n > 3:
+            return []
+        for missing in itertools.combinations(range(m), m - n):
+            it = iter(tokens)
+            vals, spans = [], []
+            for j in range(m):
+                if j in missing:
+                    vals.append(DERIVE)
+                    spans.append(None)
+                else:
+                    v, s = next(it)
+                    vals.append(v)
+                    spans.append(s)
+            out.append(Reading(tuple(vals), tuple(spans)))
+    elif n > m:
+        if n - m > 3:
+            return []
+        for dropped in itertools.combinations(range(n), n - m):
+            kept = [t for i, t in enumerate(tokens) if i not in dropped]
+            out.append(Reading(tuple(v for v, _ in kept), tuple(s for _, s in kept)))
+    else:
+        out.append(Reading(tuple(v for v, _ in tokens), tuple(s for _, s in tokens)))
+    return out
+
+
+def run_readings(digits: str, start: int, m: int) -> list[Reading] | None:
+    """Every split of a run of digits into ``m`` numbers without leading zeros.
+
+    Returns None when there are too many splits to try.
+    """
+    L = len(digits)
+    if m <= 0 or L < m:
+        return []
+    if comb(L - 1, m - 1) > MAX_READINGS_PER_ROW:
+        return None
+    out: list[Reading] = []
+
+    def rec(pos: int, k: int, acc: list[tuple[int, int]]) -> None:
+        if k == m - 1:
+            piece = digits[pos:]
+            if len(piece) > 1 and piece[0] == "0":
+                return
+            cuts = acc + [(pos, L)]
+            out.append(Reading(tuple(int(digits[a:b]) for a, b in cuts),
+                               tuple((start + a, start + b) for a, b in cuts)))
+            return
+        # leave at least one digit for each remaining part
+        for end in range(pos + 1, L - (m - 1 - k) + 1):
+            piece = digits[pos:end]
+            if len(piece) > 1 and piece[0] == "0":
+                break
+            rec(end, k + 1, acc + [(pos, end)])
+
+    rec(0, 0, [])
+    return out
+
+
+# -- solving -----------------------------------------------------------------
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) < 1e-6
+
+
+def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
+    """Derive DERIVE cells from identities with one unknown; False if an identity fails."""
+    changed = True
+    while changed:
+        changed = False
+        for idn in identities:
+            unknown = []
+            skip = False
+            for k in idn.keys:
+                v = vals.get(k)
+                if v is DERIVE:
+                    unknown.append(k)
+                elif v is None:
+                    skip = True
+                    break
+            if skip or len(unknown) > 1:
+                continue
+            lhs = [vals[k] for k in idn.lhs if vals[k] is not DERIVE]
+            rhs = [vals[k] for k in idn.rhs if vals[k] is not DERIVE]
+            if not unknown:
+                if not _close(sum(lhs), sum(rhs)):  # type: ignore[arg-type]
+                    return False
+                continue
+            u = unknown[0]
+            x = (sum(rhs) - sum(lhs)) if u in idn.lhs else (sum(lhs) - sum(rhs))  # type: ignore[arg-type]
+            if x < 0 or not float(x).is_integer():
+                return False
+            vals[u] = int(x)
+            changed = True
+    return True
+
+
+def _assign(base: dict[str, object], rows: list[Irregular], combo: tuple[Reading, ...]) -> dict[str, object]:
+    vals = dict(base)
+    for irr, rd in zip(rows, combo):
+        for k, v in zip(irr.columns, rd.values):
+            vals[k] = v
+    return vals
+
+
+def _consistent(vals: dict[str, object], identities: list[Identity], cells: list[str]) -> tuple | None:
+    if not propagate(vals, identities):
+        return None
+    out = tuple(vals[k] for k in cells)
+    if any(v is DERIVE for v in out):
+        return None  # a cell that no identity determines: that reading cannot be read
+    return out
+
+
+def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Identity]) -> list[Resolution]:
+    """Resolve irregular rows jointly. ``known`` holds every regular cell (None for a printed blank)."""
+    if not rows:
+        return []
+    touched = {k for r in rows for k in r.columns}
+    relevant = [i for i in identities if touched & set(i.keys)]
+
+    # 1. each row alone, with the identities that involve only known cells and this row
+    survivors: list[list[Reading]] = []
+    for irr in rows:
+        own = set(irr.columns)
+        local = [i for i in relevant if all(k in own or k in known for k in i.keys)]
+        keep = []
+        for rd in irr.readings:
+            vals = _assign(known, [irr], (rd,))
+            if propagate(vals, local):
+                keep.append(rd)
+        survivors.append(keep)
+
+    # a row no reading of which fits is unreadable; solve the others without it
+    if any(not s for s in survivors) and not all(not s for s in survivors):
+        known2 = dict(known)
+        rest = []
+        for irr, s in zip(rows, survivors):
+            if not s:
+                known2.update({k: None for k in irr.columns})
+            else:
+                rest.append(irr)
+        solved = {r.row: r for r in solve(known2, rest, identities)}
+        return [solved.get(irr.row) or Resolution(irr.row, None, {}, survivors=0) for irr in rows]
+
+    # 2. jointly
+    cells = [k for r in rows for k in r.columns]
+    total = 1
+    for s in survivors:
+        total *= max(len(s), 1)
+    solutions: dict[tuple, tuple[Reading, ...]] = {}
+    if all(survivors) and total <= MAX_JOINT:
+        for combo in itertools.product(*survivors):
+            vals = _assign(known, rows, combo)
+            out = _consistent(vals, relevant, cells)
+            if out is not None and out not in solutions:
+                solutions[out] = combo
+                if len(solutions) > 50:
+                    break
+    elif all(survivors):
+        # too many combinations to try jointly: each row must be unambiguous on its own
+        per_row: list[Resolution] = []
+        for irr, keep in zip(rows, survivors):
+            distinct: dict[tuple, Reading] = {}
+            for rd in keep:
+                vals = _assign(known, [irr], (rd,))
+                out = _consistent(vals, relevant, list(irr.columns))
+                if out is not None:
+                    distinct.setdefault(out, rd)
+            per_row.append(_resolution(irr, distinct))
+        return per_row
+
+    result: list[Resolution] = []
+    offset = 0
+    for i, irr in enumerate(rows):
+        n = len(irr.columns)
+        distinct: dict[tuple, Reading] = {}
+        for out, combo in solutions.items():
+            distinct.setdefault(out[offset:offset + n], combo[i])
+        offset += n
+        result.append(_resolution(irr, distinct, joint=len(solutions)))
+    return result
+
+
+def _resolution(irr: Irregular, distinct: dict[tuple, Reading], joint: int | None = None) -> Resolution:
+    if len(distinct) != 1:
+        return Resolution(irr.row, None, {}, survivors=len(distinct))
+    (vals, rd), = distinct.items()
+    spans = {k: s for k, s in zip(irr.columns, rd.spans) if s is not None}
+    derived = tuple(k for k, v in zip(irr.columns, rd.values) if v is DERIVE)
+    return Resolution(irr.row, dict(zip(irr.columns, vals)), spans, derived, survivors=1)

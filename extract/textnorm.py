@@ -1,0 +1,61 @@
+"""Text normalisation shared by the section finder, meta reader and table parser.
+
+``fold`` makes labels comparable: NFKC (full-width → half-width, ideographic
+space → space), curly quotes straightened, all whitespace removed. Matching is
+always done on folded text; values and spans always come from the original.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
+                         "〔": "(", "〕": ")", "【": "[", "】": "]", "—": "-", "–": "-", "－": "-"})
+_WS = re.compile(r"\s+")
+
+
+def fold(s: str) -> str:
+    """Comparable form of a label: width-folded, quotes straightened, no whitespace."""
+    return _WS.sub("", unicodedata.normalize("NFKC", s).translate(_QUOTES))
+
+
+# Enumerators that prefix template labels: 一、 （一） (1) 1. 1、 第一
+_ENUM = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}[.、．](?!\d))")
+
+
+def strip_enumerators(folded: str) -> str:
+    """Remove leading enumerators (possibly several: ``三、(一)``) from a folded label."""
+    prev = None
+    s = folded
+    while s != prev:
+        prev = s
+        s = _ENUM.sub("", s, count=1)
+    return s
+
+
+# -- numbers -----------------------------------------------------------------
+
+NULL_MARKERS = frozenset({"-", "--", "—", "——", "/", "／", "－", "–", "\\", "无", "空"})
+_INT = re.compile(r"^[+-]?\d+$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_DEC = re.compile(r"^[+-]?\d+\.\d+$")
+
+
+def parse_number(token: str) -> int | float | None:
+    """A table number as printed (``1,024``, ``0.33``, ``+3``, full-width digits); None if not a number."""
+    t = unicodedata.normalize("NFKC", token).strip().replace("，", ",")
+    if not t:
+        return None
+    if _INT.match(t):
+        return int(t)
+    if _THOUSANDS.match(t):
+        t = t.replace(",", "")
+        return float(t) if "." in t else int(t)
+    if _DEC.match(t):
+        return float(t)
+    return None
+
+
+def is_null_marker(token: str) -> bool:
+    return unicodedata.normalize("NFKC", token).strip() in NULL_MARKERS or token.strip() in NULL_MARKERS
