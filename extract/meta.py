@@ -50,12 +50,14 @@ def _body_correction(agency: str, text: str) -> str:
         return agency
     L = len(agency)
     seen: Counter[str] = Counter()
-    for i in range(len(body) - L + 1):
-        if body[i] != agency[0] and body[i + L - 1] != agency[-1]:
-            continue
-        cand = body[i:i + L]
-        if cand != agency and sum(a != b for a, b in zip(cand, agency)) == 1:
-            seen[cand] += 1
+    for probe, offset in ((agency[:2], 0), (agency[-2:], L - 2)):
+        i = body.find(probe)
+        while i != -1:
+            j = i - offset
+            cand = body[j:j + L] if j >= 0 else ""
+            if len(cand) == L and cand != agency and sum(a != b for a, b in zip(cand, agency)) == 1:
+                seen[cand] += 1
+            i = body.find(probe, i + 1)
     if seen:
         cand, n = seen.most_common(1)[0]
         if n >= 2:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
                          "〔": "(", "〕": ")", "【": "[", "】": "]", "—": "-", "–": "-", "－": "-"})
 _WS = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65536)
 def fold(s: str) -> str:
     """Comparable form of a label: width-folded, quotes straightened, no whitespace."""
     return _WS.sub("", unicodedata.normalize("NFKC", s).translate(_QUOTES))
@@ -24,6 +26,7 @@ def fold(s: str) -> str:
 _ENUM = re.compile(r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}[.、．](?!\d))")
 
 
+@lru_cache(maxsize=16384)
 def strip_enumerators(folded: str) -> str:
     """Remove leading enumerators (possibly several: ``三、(一)``) from a folded label."""
     prev = None
@@ -42,6 +45,7 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _DEC = re.compile(r"^[+-]?\d+\.\d+$")
 
 
+@lru_cache(maxsize=16384)
 def parse_number(token: str) -> int | float | None:
     """A table number as printed (``1,024``, ``0.33``, ``+3``, full-width digits); None if not a number."""
     t = unicodedata.normalize("NFKC", token).strip().replace("，", ",")
@@ -57,5 +61,6 @@ def parse_number(token: str) -> int | float | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def is_null_marker(token: str) -> bool:
     return unicodedata.normalize("NFKC", token).strip() in NULL_MARKERS or token.strip() in NULL_MARKERS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from ..textnorm import fold, strip_enumerators
 from ..types import Document, Finding, Section, TableResult
@@ -20,6 +21,7 @@ _FUZZY = 0.8
 _FUZZY_TARGETS = {s.key: strip_enumerators(fold(s.label.split("…")[0])) for s in APPLICATION_ROWS}
 
 
+@lru_cache(maxsize=8192)
 def match_row(folded: str) -> str | None:
     """The template row a folded label names, or None."""
     if not folded:

@@ -35,11 +35,7 @@ class Row:
     edge_blanks: int            # blank cells stripped from the edges of the value run
     span: Span
     grid: bool                  # came from a rectangular grid (column positions are reliable)
-
-    @property
-    def label(self) -> str:
-        """Folded label text of the row."""
-        return fold("".join(t.text for t in self.labels))
+    label: str = ""             # folded label text of the row
 
     @property
     def has_values(self) -> bool:
@@ -58,12 +54,18 @@ def is_page_debris(text: str) -> bool:
     return bool(_PAGE_NO.match(text.strip()))
 
 
+def _pieces(text: str, start: int):
+    if " " not in text and "\u3000" not in text and "\xa0" not in text:
+        yield text, (start, start + len(text))  # the common case: one token per cell
+        return
+    for m in _SPLIT.finditer(text):
+        yield m.group(), (start + m.start(), start + m.end())
+
+
 def _cell_tokens(text: str, start: int) -> list[Tok]:
     toks: list[Tok] = []
-    for m in _SPLIT.finditer(text):
-        t = m.group()
-        span = (start + m.start(), start + m.end())
-        v = parse_number(t)
+    for t, span in _pieces(text, start):
+        v = int(t) if t.isascii() and t.isdigit() else parse_number(t)
         if v is not None:
             toks.append(Tok(t, span, "num", v))
         elif is_null_marker(t):
@@ -102,7 +104,8 @@ def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
             vals.pop()
             edge += 1
     span = (cells[0][1][0], cells[-1][1][1])
-    return Row(labels=labels, values=tuple(vals), edge_blanks=edge, span=span, grid=grid)
+    return Row(labels=labels, values=tuple(vals), edge_blanks=edge, span=span, grid=grid,
+               label=fold("".join(t.text for t in labels)))
 
 
 def _is_rect(table: Table) -> bool:

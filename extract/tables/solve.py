@@ -188,12 +188,13 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
     for irr in rows:
         own = set(irr.columns)
         local = [i for i in relevant if all(k in own or k in known for k in i.keys)]
-        keep = []
+        keep: dict[tuple, Reading] = {}
         for rd in irr.readings:
             vals = _assign(known, [irr], (rd,))
             if propagate(vals, local):
-                keep.append(rd)
-        survivors.append(keep)
+                # readings that the row's own identities turn into the same values are one reading
+                keep.setdefault(tuple(id(v) if v is DERIVE else v for v in (vals[k] for k in irr.columns)), rd)
+        survivors.append(list(keep.values()))
 
     # a row no reading of which fits is unreadable; solve the others without it
     if any(not s for s in survivors) and not all(not s for s in survivors):
