@@ -11,8 +11,17 @@ from .template import ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, ActiveRowSpec
 TABLE = "active_disclosure"
 
 
+_ORDER = {"2021": ("regulations", "normative_documents", "licensing_decisions", "punishment_decisions",
+                   "coercion_decisions", "fees_wan_yuan"),
+          "2019": ("regulations", "normative_documents", "licensing", "other_external_services", "punishment",
+                   "coercion", "fees", "procurement")}
+
+
 def _empty(specs: tuple[ActiveRowSpec, ...]) -> dict:
-    return {s.key: ({f: None for f in s.fields} if s.fields else None) for s in specs}
+    """The table's keys in schema order, every cell null."""
+    by_key = {s.key: s for s in specs}
+    order = _ORDER["2019" if specs is ACTIVE_ROWS_2019 else "2021"]
+    return {k: ({f: None for f in by_key[k].fields} if by_key[k].fields else None) for k in order}
 
 
 def _unit_factor(header: str) -> float | None:
