@@ -124,9 +124,12 @@ def _source_of(p: Path) -> Source:
 
 
 def _looks_like_report(doc: Document, sections, meta) -> bool:
-    table_sections = [k for k in ("active_disclosure", "applications", "review_litigation", "problems")
-                      if sections.get(k) is not None]
-    return len(table_sections) >= 1 or meta.template == "legacy"
+    """A template table section, or a report title with a narrative section, or a legacy report."""
+    if meta.template == "legacy":
+        return True
+    if any(sections.get(k) is not None for k in ("active_disclosure", "applications", "review_litigation")):
+        return True
+    return meta.agency_span is not None and sections.get("problems") is not None
 
 
 def _status(tables, sections, meta) -> str:

@@ -143,7 +143,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
     identities = application_identities(columns, outcomes, row_keys)
     for res, irr in zip(solve(known, irregular, identities), irregular):
         ok = res.values is not None
-        findings.append(irregular_finding(TABLE, irr, ROW_LABELS[irr.row], ok, res.survivors, res.derived))
+        findings.append(irregular_finding(TABLE, irr, ROW_LABELS[irr.row], ok, res.survivors, res.derived, res.values))
         if ok:
             known.update(res.values)  # type: ignore[arg-type]
             spans.update(res.spans)

@@ -45,16 +45,26 @@ def readings_for(toks: list[Tok], m: int, *, integers: bool = True) -> tuple[lis
     return count_readings(pairs, m), "count"
 
 
+def _fmt(v) -> str:
+    return "null" if v is None else (str(int(v)) if float(v).is_integer() else f"{v:g}")
+
+
 def irregular_finding(table: TableName, irr: Irregular, label: str, resolved: bool, survivors: int,
-                      derived: tuple[str, ...] = ()) -> Finding:
+                      derived: tuple[str, ...] = (), values: dict | None = None) -> Finding:
     cells = tuple(f"{table}.{c}" for c in irr.columns)
     what = ("its cells ran together into one run of digits" if irr.kind == "run"
             else f"it has {irr.detail}")
     check = f"{table}.unseparated_cells" if irr.kind == "run" else f"{table}.irregular_row"
     if resolved:
-        extra = f"; {len(derived)} cell(s) not printed in the source were derived from the identities" if derived else ""
+        extra = ""
+        if derived:
+            names = ", ".join(d.split(".")[-1] for d in derived)
+            extra = (f"; {len(derived)} cell(s) not printed in the source, derived from the identities "
+                     f"(the reading used places the gap at {names})")
+        read = f" ({', '.join(_fmt(values[c]) for c in irr.columns)})" if values else ""
         return Finding(check=check, severity="warning", table=table, cells=cells,
-                       message=f"row {label}: {what}; exactly one reading satisfies the identities and was used{extra}")
+                       message=f"row {label}: {what}; exactly one reading satisfies the identities "
+                               f"and was used{read}{extra}")
     why = ("no reading satisfies the identities" if survivors == 0
            else f"{survivors} different readings satisfy the identities" if survivors > 1
            else "too many readings to try")

@@ -36,7 +36,7 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
         if not row.has_values:
             continue
         label = row.label
-        if not label or all(w in "".join(_HEADER_WORDS) for w in [label]) or _is_header_label(label):
+        if not label or _is_header_label(label):
             toks.extend(row.values)
             continue
         g = _group_of(label)
@@ -73,7 +73,7 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
                         f"{len(toks)} values for {len(_KEYS)} columns")
         (res,) = solve({}, [irr], review_identities())
         ok = res.values is not None
-        findings.append(irregular_finding(TABLE, irr, "行政复议/行政诉讼 values", ok, res.survivors, res.derived))
+        findings.append(irregular_finding(TABLE, irr, "行政复议/行政诉讼 values", ok, res.survivors, res.derived, res.values))
         if ok:
             known.update(res.values)
             spans.update(res.spans)
