@@ -51,6 +51,19 @@ register("text", _text_reader("text"))
 register("markdown", _text_reader("markdown"))
 
 
+def _lazy_reader(module: str, name: str) -> Reader:
+    """A reader imported on first use (pdfplumber, python-docx load only when a file needs them)."""
+    def read(data: bytes, path: str | None) -> Document:
+        from importlib import import_module
+        return getattr(import_module(f"{__name__}.{module}"), name)(data, path)
+    return read
+
+
+register("pdf", _lazy_reader("pdf", "read_pdf"))
+register("docx", _lazy_reader("docx", "read_docx"))
+register("doc", _lazy_reader("docx", "read_doc"))
+
+
 def from_text(text: str, *, format: str = "text", path: str | None = None) -> Document:
     """A Document from a string already decoded (text, Markdown or HTML)."""
     if format == "html":

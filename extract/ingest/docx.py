@@ -1,0 +1,128 @@
+"""Word files → Document: ``.docx`` with python-docx, ``.doc`` through LibreOffice.
+
+The body's ``w:p`` and ``w:tbl`` children are read in document order. A table's grid is
+rebuilt from its XML: ``w:gridSpan`` widens a cell, ``w:vMerge`` continues the cell
+above; every grid position a merged cell covers carries a copy of it.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import IngestError
+from ..types import Document
+from .pdf import _Origin, _join, assemble, cell_text
+
+__all__ = ["read_docx", "read_doc", "DOC_TIMEOUT_S", "NO_SOFFICE"]
+
+DOC_TIMEOUT_S = 120
+NO_SOFFICE = ".doc needs LibreOffice (soffice) to convert; not found on PATH"
+
+
+def _qn(tag: str) -> str:
+    from docx.oxml.ns import qn
+    return qn(tag)
+
+
+def _para_text(p_el) -> str:
+    """The visible text of a ``w:p`` (runs, hyperlinks, tabs and breaks as spaces)."""
+    out = []
+    for el in p_el.iter(_qn("w:t"), _qn("w:tab"), _qn("w:br"), _qn("w:cr")):
+        out.append((el.text or "") if el.tag == _qn("w:t") else " ")
+    return "".join(out)
+
+
+def _tc_text(tc) -> str:
+    text = ""
+    for p in tc.iter(_qn("w:p")):
+        text = _join(text, cell_text(_para_text(p)))
+    return text
+
+
+def _int_attr(el, path: str, default: int) -> int:
+    found = el.find(path)
+    if found is None:
+        return default
+    try:
+        return int(found.get(_qn("w:val")))
+    except (TypeError, ValueError):
+        return default
+
+
+def _grid(tbl) -> list[list[_Origin]]:
+    rows: list[list[_Origin | None]] = []
+    for tr in tbl.iterchildren(_qn("w:tr")):
+        row: list[_Origin | None] = [None] * _int_attr(tr, f"{_qn('w:trPr')}/{_qn('w:gridBefore')}", 0)
+        r = len(rows)
+        for tc in tr.iterchildren(_qn("w:tc")):
+            span = max(1, _int_attr(tc, f"{_qn('w:tcPr')}/{_qn('w:gridSpan')}", 1))
+            vm = tc.find(f"{_qn('w:tcPr')}/{_qn('w:vMerge')}")
+            c = len(row)
+            above = rows[-1][c] if rows and c < len(rows[-1]) else None
+            if vm is not None and vm.get(_qn("w:val"), "continue") == "continue" and above is not None:
+                above.r1 = r
+                row.extend([above] * span)
+                continue
+            o = _Origin(_tc_text(tc), r, c, r, c + span - 1)
+            row.extend([o] * span)
+        rows.append(row)
+    width = max((len(r) for r in rows), default=0)
+    grid: list[list[_Origin]] = []
+    for r, row in enumerate(rows):
+        row = row + [None] * (width - len(row))
+        grid.append([o if o is not None else _Origin("", r, c, r, c, filler=True) for c, o in enumerate(row)])
+    return grid
+
+
+def _body_items(parent) -> list:
+    items: list = []
+    for el in parent.iterchildren():
+        if el.tag == _qn("w:p"):
+            text = _para_text(el).strip()
+            if text:
+                items.append(text)
+        elif el.tag == _qn("w:tbl"):
+            grid = _grid(el)
+            if grid:
+                items.append((grid, None))
+        elif el.tag == _qn("w:sdt"):
+            content = el.find(_qn("w:sdtContent"))
+            if content is not None:
+                items.extend(_body_items(content))
+    return items
+
+
+def read_docx(data: bytes, path: str | None = None, *, format: str = "docx") -> Document:
+    """Read a ``.docx`` into a Document; raises ``IngestError`` for a file Word could not open either."""
+    import docx
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except Exception as e:  # zipfile, lxml and python-docx raise unrelated types for a broken file
+        raise IngestError(f"not a readable Word (.docx) file ({type(e).__name__}: {e})", path=path) from e
+    return assemble(_body_items(d.element.body), format=format, path=path)
+
+
+def read_doc(data: bytes, path: str | None = None, *, timeout: float = DOC_TIMEOUT_S) -> Document:
+    """Old Word ``.doc``: converted to ``.docx`` by ``soffice --headless`` in a temp folder, then read."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise IngestError(NO_SOFFICE, path=path)
+    with tempfile.TemporaryDirectory(prefix="xxgk-doc-") as tmp:
+        src = Path(tmp) / "report.doc"
+        src.write_bytes(data)
+        cmd = [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
+               "--convert-to", "docx", "--outdir", tmp, str(src)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise IngestError(f".doc conversion by LibreOffice timed out after {timeout:.0f} s", path=path) from None
+        out = Path(tmp) / "report.docx"
+        if proc.returncode != 0 or not out.exists():
+            detail = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip()[:200]
+            raise IngestError(f".doc conversion by LibreOffice failed (exit {proc.returncode}: {detail})",
+                              path=path)
+        return read_docx(out.read_bytes(), path, format="doc")
