@@ -1,0 +1,273 @@
+"""Many reports: expand paths, then parse them in parallel, one record per input, in input order.
+
+* rules / none narrative: ``jobs`` worker processes (``jobs=1`` runs in this process).
+  Paths go to the workers in chunks with a bounded number of chunks in flight, so
+  10^5 files stream in constant memory; each worker builds its narrative extractor
+  once, in its initializer.
+* llm narrative: a thread pool of ``llm_concurrency`` in this process (the LLM
+  extractor is thread-safe and the table parse takes milliseconds); ``jobs`` is
+  not used.
+
+A file never stops a batch: it yields a ``failed`` record naming the file and the
+reason. A worker process that dies on a file (a segfault, an OOM kill) becomes a
+``failed`` record for that file (code ``E900``); the other files are re-run.
+Library code prints nothing.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from .errors import ConfigError, XxgkError
+from .narrative import NarrativeExtractor, get_extractor
+from .pipeline import _source_of, record_id, safe_parse_file
+from .record import Record
+
+REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc")
+_GLOB_CHARS = set("*?[")
+
+
+class WorkerCrashed(XxgkError):
+    """The worker process parsing this file died (killed, out of memory, a crash in native code)."""
+
+    code = "E900"
+
+
+# -- paths --------------------------------------------------------------------
+
+def expand_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = REPORT_SUFFIXES) -> list[Path]:
+    """Files, folders (recursive, report suffixes only) and globs → a de-duplicated, ordered list.
+
+    A file named explicitly is kept whatever its suffix (so a wrong file is reported, not
+    skipped); a path that does not exist is kept too, and becomes a ``failed`` record.
+    A glob that matches nothing, or a folder without a report file, raises ``ConfigError``.
+    """
+    out: dict[Path, None] = {}
+    sfx = tuple(s.lower() for s in suffixes)
+    for a in args:
+        s = os.fspath(a)
+        p = Path(s)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in sfx
+                           and not any(part.startswith(".") for part in q.relative_to(p).parts))
+            if not found:
+                raise ConfigError(f"no report files ({', '.join(sfx)}) in folder", path=s)
+            out.update(dict.fromkeys(found))
+        elif not p.exists() and _GLOB_CHARS & set(s):
+            matches = sorted(glob.glob(s, recursive=True))
+            files = [Path(m) for m in matches if Path(m).is_file()]
+            dirs = [m for m in matches if Path(m).is_dir()]
+            for d in dirs:
+                files.extend(expand_paths([d], suffixes=suffixes))
+            if not files:
+                raise ConfigError("no file matches this pattern", path=s)
+            out.update(dict.fromkeys(files))
+        else:
+            out[p] = None
+    return list(out)
+
+
+# -- extractor ------------------------------------------------------------------
+
+def make_extractor(narrative: str | NarrativeExtractor | None, **options) -> NarrativeExtractor | None:
+    """``"rules"`` / ``"llm"`` / ``"none"`` (or an extractor) → an extractor; ``ConfigError`` if unavailable."""
+    if narrative is None or narrative == "none":
+        return None
+    if not isinstance(narrative, str):
+        return narrative
+    try:
+        return get_extractor(narrative, **options)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+    except ImportError as e:
+        raise ConfigError(f"the {narrative!r} narrative extractor is not available ({e})") from e
+    except XxgkError:
+        raise
+    except TypeError as e:
+        raise ConfigError(f"bad options for the {narrative!r} narrative extractor: {e}") from e
+
+
+# -- worker side -------------------------------------------------------------------
+
+_WORKER_EXTRACTOR: NarrativeExtractor | None = None
+_WORKER_ERROR: BaseException | None = None
+
+
+def _init_worker(narrative: str | None, options: dict) -> None:
+    """Build the extractor once per process and warm it on a tiny text (jieba/spaCy load)."""
+    global _WORKER_EXTRACTOR, _WORKER_ERROR
+    try:
+        _WORKER_EXTRACTOR = make_extractor(narrative, **options)
+    except BaseException as e:  # reported per file, never a silent worker death
+        _WORKER_ERROR = e
+        return
+    if _WORKER_EXTRACTOR is not None:
+        try:
+            from . import ingest
+            from .sections import find_sections
+            doc = ingest.from_text("五、存在的主要问题及改进情况\n一是宣传不够。\n")
+            _WORKER_EXTRACTOR.extract(doc, find_sections(doc))
+        except Exception:
+            pass  # warming is best effort; real errors surface on real files
+
+
+def _parse_one(path: str) -> Record:
+    if _WORKER_ERROR is not None:
+        return Record.failed(record_id(path), _source_of(Path(path)), _WORKER_ERROR)
+    return safe_parse_file(path, narrative=_WORKER_EXTRACTOR if _WORKER_EXTRACTOR is not None else "none")
+
+
+def _parse_chunk(paths: list[str]) -> list[Record]:
+    return [_parse_one(p) for p in paths]
+
+
+def _crashed(path: str) -> Record:
+    err = WorkerCrashed("the worker process died while parsing this file", path=path)
+    return Record.failed(record_id(path), _source_of(Path(path)), err)
+
+
+# -- main side ----------------------------------------------------------------------
+
+def _chunks(paths: Iterable[str | os.PathLike], size: int) -> Iterator[list[str]]:
+    buf: list[str] = []
+    for p in paths:
+        buf.append(os.fspath(p))
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def _iter_processes(paths: Iterable, jobs: int, narrative: str | None, options: dict,
+                    chunk_size: int) -> Iterator[Record]:
+    from multiprocessing import get_context
+    ctx = get_context("spawn" if os.name == "nt" else "forkserver")
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(narrative, options))
+
+    pool = new_pool()
+    inflight: deque[tuple[list[str], Future]] = deque()
+    window = jobs * 4
+    chunks = _chunks(paths, chunk_size)
+    try:
+        while True:
+            while len(inflight) < window:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                inflight.append((chunk, pool.submit(_parse_chunk, chunk)))
+            if not inflight:
+                return
+            chunk, fut = inflight[0]
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                # Every chunk in flight is lost with the pool: re-run them one file at a
+                # time, each in a fresh single-worker pool, to find the file that kills it.
+                pool.shutdown(wait=False, cancel_futures=True)
+                pending = [c for c, _ in inflight]
+                inflight.clear()
+                for c in pending:
+                    for p in c:
+                        yield _isolated(p, ctx, narrative, options)
+                pool = new_pool()
+                continue
+            inflight.popleft()
+            yield from result
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _isolated(path: str, ctx, narrative, options) -> Record:
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
+                             initargs=(narrative, options)) as one:
+        try:
+            return one.submit(_parse_one, path).result()
+        except BrokenProcessPool:
+            return _crashed(path)
+
+
+def _iter_threads(paths: Iterable, extractor: NarrativeExtractor | None, threads: int) -> Iterator[Record]:
+    arg = extractor if extractor is not None else "none"
+    window = threads * 2
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="xxgk") as pool:
+        inflight: deque[Future] = deque()
+        it = iter(paths)
+        try:
+            while True:
+                while len(inflight) < window:
+                    p = next(it, None)
+                    if p is None:
+                        break
+                    inflight.append(pool.submit(safe_parse_file, p, narrative=arg))
+                if not inflight:
+                    return
+                yield inflight.popleft().result()
+        finally:
+            for f in inflight:
+                f.cancel()
+
+
+def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
+               narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
+               narrative_options: dict | None = None, chunk_size: int | None = None) -> Iterator[Record]:
+    """One record per path, in input order, parsed in parallel.
+
+    ``narrative`` is ``"rules"``, ``"llm"``, ``"none"`` or an extractor object;
+    ``narrative_options`` go to ``extract.narrative.get_extractor``. ``jobs`` worker
+    processes serve the rules/none path (``jobs=1``: this process); with ``"llm"`` (or an
+    extractor object) files are parsed by ``llm_concurrency`` threads in this process.
+    Raises ``ConfigError`` before any file is read if the extractor cannot be built.
+    """
+    options = dict(narrative_options or {})
+    if jobs < 1:
+        raise ConfigError(f"jobs must be at least 1 (got {jobs})")
+    extractor = make_extractor(narrative, **options)   # fail fast, in this process
+    if narrative == "llm" or (extractor is not None and not isinstance(narrative, str)):
+        yield from _iter_threads(paths, extractor, max(1, llm_concurrency))
+        return
+    if jobs == 1:
+        arg = extractor if extractor is not None else "none"
+        for p in paths:
+            yield safe_parse_file(p, narrative=arg)
+        return
+    yield from _iter_processes(paths, jobs, None if narrative is None else str(narrative), options,
+                               chunk_size or 16)
+
+
+def summarize(records: Iterable[Record | dict]) -> dict:
+    """Counts by status, findings by severity, LLM usage: what the CLI prints at the end."""
+    s = {"reports": 0, "ok": 0, "partial": 0, "failed": 0,
+         "findings": {"error": 0, "warning": 0, "info": 0},
+         "llm": {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cached": 0, "cost_usd": 0.0}}
+    for r in records:
+        add_to_summary(s, r)
+    return s
+
+
+def add_to_summary(s: dict, r: Record | dict) -> None:
+    d = r.to_dict(include_text=False) if isinstance(r, Record) else r
+    s["reports"] += 1
+    s[d["status"]] = s.get(d["status"], 0) + 1
+    for f in d.get("findings") or []:
+        s["findings"][f["severity"]] = s["findings"].get(f["severity"], 0) + 1
+    u = d.get("llm_usage") or {}
+    if u.get("calls"):
+        for k in ("calls", "prompt_tokens", "completion_tokens"):
+            s["llm"][k] += u.get(k) or 0
+        s["llm"]["cost_usd"] += u.get("cost_usd") or 0.0
+    if u.get("cached"):
+        s["llm"]["cached"] += 1
+
+
+__all__ = ["expand_paths", "iter_batch", "make_extractor", "summarize", "add_to_summary",
+           "REPORT_SUFFIXES", "WorkerCrashed"]

@@ -1,0 +1,216 @@
+"""``xxgk extract PATH... -o OUTDIR`` and ``xxgk show FILE``: thin layers over ``extract.batch`` / ``export``.
+
+Exit codes: 0 every input was read (status ok or partial); 1 at least one input failed
+(it is in errors.csv); 2 usage or configuration error (nothing written); 130 interrupted
+(no output file was replaced).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import app
+from ..batch import add_to_summary, expand_paths, iter_batch, make_extractor
+from ..errors import XxgkError
+from ..export import OutputWriter
+
+EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _die(message: str, code: int = EXIT_USAGE) -> None:
+    _err_console().print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _llm_options(base_url, model, mode, no_cache, cache_path, concurrency) -> dict:
+    """Options for ``LLMExtractor``; unset ones are left out so its env-var defaults apply.
+
+    ``--no-llm-cache`` passes ``cache_path=None`` explicitly (no cache).
+    """
+    opts = {k: v for k, v in {"base_url": base_url, "model": model, "mode": mode,
+                              "cache_path": cache_path, "concurrency": concurrency}.items() if v is not None}
+    if no_cache:
+        opts["cache_path"] = None
+    return opts
+
+
+@app.command("extract", no_args_is_help=True)
+def extract_command(
+    paths: list[str] = typer.Argument(..., help="Report files, folders (searched recursively) or globs."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder (created if needed)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (rules/none narrative)."),
+    narrative: str = typer.Option("rules", "--narrative", help="rules | llm | none"),
+    llm_concurrency: int = typer.Option(4, "--llm-concurrency", min=1,
+                                        help="Reports parsed at once with --narrative llm (threads)."),
+    llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="Overrides XXGK_LLM_BASE_URL."),
+    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Overrides XXGK_LLM_MODEL."),
+    llm_mode: Optional[str] = typer.Option(None, "--llm-mode", help="Structured-output mode; overrides XXGK_LLM_MODE."),
+    llm_cache: Optional[str] = typer.Option(None, "--llm-cache", help="Cache file; overrides XXGK_LLM_CACHE."),
+    no_llm_cache: bool = typer.Option(False, "--no-llm-cache", help="Do not read or write the LLM cache."),
+    include_text: bool = typer.Option(False, "--include-text", help="Keep each report's text in records.jsonl "
+                                      "(spans index it)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+) -> None:
+    """Extract every report under PATH... into OUTDIR: records.jsonl, reports.csv, findings.csv, errors.csv."""
+    if narrative not in ("rules", "llm", "none"):
+        _die(f"--narrative must be rules, llm or none (got {narrative!r})")
+    try:
+        files = expand_paths(paths)
+    except XxgkError as e:
+        _die(str(e))
+    options = (_llm_options(llm_base_url, llm_model, llm_mode, no_llm_cache, llm_cache, llm_concurrency)
+               if narrative == "llm" else {})
+    try:
+        # build once here: a bad configuration is a usage error before any file is read
+        extractor = make_extractor(narrative, **options)
+    except XxgkError as e:
+        _die(str(e))
+    if out.exists() and not out.is_dir():
+        _die(f"{out}: the output path exists and is not a folder")
+    records = iter_batch(files, jobs=jobs, narrative=extractor if narrative == "llm" else narrative,
+                         llm_concurrency=llm_concurrency, narrative_options=options)
+    summary = {"reports": 0, "ok": 0, "partial": 0, "failed": 0,
+               "findings": {"error": 0, "warning": 0, "info": 0},
+               "llm": {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cached": 0, "cost_usd": 0.0}}
+    err = _err_console()
+    show_progress = not quiet and err.is_terminal
+    t0 = time.perf_counter()
+    try:
+        with OutputWriter(out, include_text=include_text) as writer:
+            with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                          MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                          disable=not show_progress, transient=True) as progress:
+                task = progress.add_task("extracting", total=len(files))
+                for rec in records:
+                    writer.write(rec)
+                    add_to_summary(summary, rec)
+                    progress.advance(task)
+            writer.commit()
+    except KeyboardInterrupt:
+        records.close()
+        err.print(f"interrupted after {summary['reports']} of {len(files)} reports; "
+                  f"no output in {out} was replaced", highlight=False)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    except OSError as e:
+        records.close()
+        _die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_FAILED_INPUTS)
+    finally:
+        records.close()
+    if not quiet:
+        _print_summary(err, summary, out, time.perf_counter() - t0, narrative)
+    raise typer.Exit(EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK)
+
+
+def _print_summary(con: Console, s: dict, out: Path, seconds: float, narrative: str) -> None:
+    f = s["findings"]
+    rate = s["reports"] / seconds if seconds > 0 else 0.0
+    con.print(f"{s['reports']} reports in {seconds:.1f} s ({rate:.0f}/s): "
+              f"[green]{s['ok']} ok[/green], [yellow]{s['partial']} partial[/yellow], "
+              f"[red]{s['failed']} failed[/red]; findings: "
+              f"[bold red]{f['error']} error[/bold red], [yellow]{f['warning']} warning[/yellow], "
+              f"[cyan]{f['info']} info[/cyan]", highlight=False)
+    if narrative == "llm":
+        u = s["llm"]
+        con.print(f"LLM: {u['calls']} calls, {u['prompt_tokens']} prompt + {u['completion_tokens']} completion "
+                  f"tokens, {u['cached']} reports from cache, cost ${u['cost_usd']:.4f}", highlight=False)
+    con.print(f"outputs in {out}/: records.jsonl, reports.csv, findings.csv, errors.csv", highlight=False)
+
+
+# -- show -------------------------------------------------------------------------
+
+@app.command("show", no_args_is_help=True)
+def show_command(
+    file: Path = typer.Argument(..., help="One report file."),
+    narrative: str = typer.Option("rules", "--narrative", help="rules | none (llm: use xxgk extract)"),
+) -> None:
+    """Print one report's tables, findings and narrative items."""
+    from ..pipeline import parse_file
+    from ..tables.template import (ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPLICANT_COLUMNS, APPLICATION_ROW_ORDER,
+                                   REVIEW_COLUMNS, REVIEW_GROUPS, ROW_LABELS)
+    if narrative not in ("rules", "none"):
+        _die(f"--narrative must be rules or none for show (got {narrative!r})")
+    try:
+        extractor = make_extractor(narrative)
+        rec = parse_file(file, narrative=extractor if extractor is not None else "none")
+    except XxgkError as e:
+        if e.path is None:
+            e.path = str(file)
+        _die(f"{e} [{e.code}]", EXIT_FAILED_INPUTS)
+    con = Console(highlight=False, width=max(120, Console().width))
+    m = rec.meta
+    con.print(f"[bold]{rec.id}[/bold]  status: {rec.status}"
+              + (f"  agency: {m.agency}  year: {m.year}  template: {m.template}" if m else ""))
+    if rec.status == "failed":
+        con.print(f"[red]{rec.error_code}: {rec.error}[/red]")
+        raise typer.Exit(EXIT_FAILED_INPUTS)
+
+    def cell(v) -> str:
+        return "—" if v is None else str(v)
+
+    active = rec.value("active_disclosure")
+    if active:
+        specs = ACTIVE_ROWS_2019 if m and m.template == "2019" else ACTIVE_ROWS_2021
+        t = Table(title="二、主动公开政府信息情况", title_justify="left")
+        t.add_column("项目")
+        t.add_column("key", style="dim")
+        t.add_column("values")
+        for s in specs:
+            v = active.get(s.key)
+            shown = ", ".join(f"{k}={cell(x)}" for k, x in v.items()) if isinstance(v, dict) else cell(v)
+            t.add_row(s.label, s.key, shown)
+        con.print(t)
+    apps = rec.value("applications")
+    if apps:
+        t = Table(title="三、收到和处理政府信息公开申请情况", title_justify="left")
+        t.add_column("申请情况")
+        for _, label in APPLICANT_COLUMNS:
+            t.add_column(label, justify="right")
+        rows = list(APPLICATION_ROW_ORDER)
+        if "other_handled" in apps:
+            rows.insert(rows.index("total_processed"), "other_handled")
+        for r in rows:
+            v = apps.get(r) or {}
+            t.add_row(ROW_LABELS.get(r, r), *(cell(v.get(k)) for k, _ in APPLICANT_COLUMNS))
+        con.print(t)
+    review = rec.value("review_litigation")
+    if review:
+        t = Table(title="四、行政复议、行政诉讼情况", title_justify="left")
+        t.add_column("")
+        for _, label in REVIEW_COLUMNS:
+            t.add_column(label, justify="right")
+        for g, label in REVIEW_GROUPS:
+            v = review.get(g) or {}
+            t.add_row(label, *(cell(v.get(k)) for k, _ in REVIEW_COLUMNS))
+        con.print(t)
+    if rec.findings:
+        t = Table(title="findings", title_justify="left")
+        for c in ("severity", "check", "message"):
+            t.add_column(c)
+        for fd in rec.findings:
+            t.add_row(f"[{SEVERITY_STYLE.get(fd.severity, '')}]{fd.severity}[/]", fd.check, fd.message)
+        con.print(t)
+    n = rec.narrative
+    if n:
+        for title, items in (("problems", n.problems), ("improvements", n.improvements)):
+            if items:
+                con.print(f"[bold]{title}[/bold]")
+                for i, it in enumerate(items, 1):
+                    con.print(f"  {i}. {it.text}")
+        if n.channels:
+            con.print("[bold]channels[/bold]")
+            for c in n.channels:
+                con.print(f"  {c.type}: {c.name or '—'}")

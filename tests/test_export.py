@@ -1,0 +1,108 @@
+"""Writers: the column set comes from the template; write → read back gives the same data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extract.export import (ERRORS, FINDINGS, RECORDS, REPORT_COLUMNS, REPORTS, VALUE_COLUMNS, OutputWriter,
+                            error_row, read_csv_rows, read_records, report_row, write_outputs)
+from extract.tables.template import APPLICANT_KEYS, APPLICATION_ROW_ORDER
+
+
+def test_value_columns_cover_the_template_and_are_unique():
+    assert len(VALUE_COLUMNS) == len(set(VALUE_COLUMNS))
+    for row in APPLICATION_ROW_ORDER:
+        for col in APPLICANT_KEYS:
+            assert f"applications.{row}.{col}" in VALUE_COLUMNS
+    assert "applications.other_handled.total" in VALUE_COLUMNS
+    assert "active_disclosure.fees_wan_yuan" in VALUE_COLUMNS
+    assert "active_disclosure.procurement.amount_wan_yuan" in VALUE_COLUMNS     # 2019 template
+    assert "review_litigation.litigation_after_review.pending" in VALUE_COLUMNS
+    assert len([c for c in VALUE_COLUMNS if c.startswith("applications.")]) == 26 * 7
+    assert len([c for c in VALUE_COLUMNS if c.startswith("review_litigation.")]) == 15
+
+
+def _record(i: int, agency: str, problems: list[str], total: int | None, status: str) -> dict:
+    failed = status == "failed"
+    return {
+        "schema_version": 1, "id": f"r{i}",
+        "meta": None if failed else {"agency": agency, "year": 2024, "template": "2021", "published_on": None},
+        "active_disclosure": None,
+        "applications": None if failed else {"new_received": {"natural_person": total, "total": total}},
+        "review_litigation": None,
+        "narrative": None if failed else {"channels": [{"type": "wechat", "name": agency, "span": None}],
+                                          "problems": [{"text": p, "span": None} for p in problems],
+                                          "improvements": [], "other_matters": "无"},
+        "status": status, "error": "无法解码，文件损坏" if failed else None,
+        "error_code": "E100" if failed else None,
+        "source": {"path": f"/报告/{agency}/{i}.txt", "sha256": None, "format": "text", "encoding": None,
+                   "bytes": None},
+        "findings": [] if failed else [{"check": "applications.balance", "table": "applications",
+                                        "severity": "error", "cells": ["applications.new_received.total"],
+                                        "expected": 1.0, "actual": 2.0, "message": f"{agency}：不平衡"}],
+    }
+
+
+chinese = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
+records_strategy = st.lists(
+    st.tuples(chinese, st.lists(chinese, max_size=3), st.one_of(st.none(), st.integers(0, 10**9)),
+              st.sampled_from(["ok", "partial", "failed"])),
+    min_size=1, max_size=6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records_strategy)
+def test_writers_round_trip_chinese_text(tmp_path_factory, items):
+    out = tmp_path_factory.mktemp("out")
+    recs = [_record(i, a, p, t, s) for i, (a, p, t, s) in enumerate(items)]
+    write_outputs(recs, out)
+
+    assert list(read_records(out / RECORDS)) == recs
+    raw = (out / REPORTS).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = read_csv_rows(out / REPORTS)
+    assert [r["id"] for r in rows] == [r["id"] for r in recs]
+    for row, rec in zip(rows, recs):
+        expected = report_row(rec)
+        assert row.keys() == set(REPORT_COLUMNS)
+        assert row["agency"] == (expected["agency"] or "")
+        total = rec["applications"]["new_received"]["total"] if rec["applications"] else None
+        assert row["applications.new_received.total"] == ("" if total is None else str(total))
+    findings = read_csv_rows(out / FINDINGS)
+    assert [f["message"] for f in findings] == [f["message"] for r in recs for f in r["findings"]]
+    errors = read_csv_rows(out / ERRORS)
+    assert [e["path"] for e in errors] == [r["source"]["path"] for r in recs if r["status"] == "failed"]
+    assert all(e["error"] == "无法解码，文件损坏" for e in errors)
+
+
+def test_pandas_reads_reports_csv_with_chinese(tmp_path):
+    recs = [_record(0, "焦作市人民政府办公室", ["宣传不够"], 266, "ok"), _record(1, "x", [], None, "failed")]
+    write_outputs(recs, tmp_path)
+    df = pd.read_csv(tmp_path / REPORTS, encoding="utf-8-sig")
+    assert list(df.columns) == list(REPORT_COLUMNS)
+    assert df.loc[0, "agency"] == "焦作市人民政府办公室"
+    assert df.loc[0, "applications.new_received.total"] == 266
+    assert pd.isna(df.loc[1, "applications.new_received.total"])
+    assert df.loc[0, "findings_error"] == 1
+
+
+def test_error_row_only_for_failed_records():
+    assert error_row(_record(0, "a", [], 1, "ok")) is None
+    assert error_row(_record(0, "a", [], 1, "failed"))["error_code"] == "E100"
+
+
+def test_writer_without_commit_leaves_no_files_and_keeps_old_outputs(tmp_path):
+    write_outputs([_record(0, "旧", [], 1, "ok")], tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    try:
+        with OutputWriter(tmp_path) as w:
+            w.write(_record(1, "新", [], 2, "ok"))
+            raise RuntimeError("crash mid-batch")
+    except RuntimeError:
+        pass
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert json.loads((tmp_path / RECORDS).read_text(encoding="utf-8"))["meta"]["agency"] == "旧"
