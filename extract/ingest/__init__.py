@@ -15,7 +15,10 @@ from pathlib import Path
 
 from ..errors import IngestError, UnsupportedFormat
 from ..types import Document
-from .text import document_from_text, decode_bytes
+from .text import decode_bytes, document_from_text
+
+__all__ = ["load", "load_with_bytes", "from_text", "guess_format", "sniff_format", "choose_format",
+           "register", "MAX_BYTES", "decode_bytes", "document_from_text", "Reader"]
 
 Reader = Callable[[bytes, str | None], Document]
 """A reader takes the file's bytes and its path (for messages) and returns a Document."""
@@ -31,13 +34,51 @@ _SUFFIX_FORMAT = {
 
 _READERS: dict[str, Reader] = {}
 
+_BINARY = ("pdf", "docx", "doc")
+
 
 def register(fmt: str, reader: Reader) -> None:
+    """Register (or replace) the reader for a format."""
     _READERS[fmt] = reader
 
 
 def guess_format(path: str | os.PathLike) -> str | None:
+    """The format a file's suffix names (``None`` for an unknown suffix)."""
     return _SUFFIX_FORMAT.get(Path(path).suffix.lower())
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The format the leading bytes prove, or ``None`` where they prove nothing (plain text)."""
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "doc"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    h = head[:2048]
+    for bom in (b"\xef\xbb\xbf",):
+        if h.startswith(bom):
+            h = h[len(bom):]
+    h = h.lstrip().lower()
+    while h.startswith(b"<?xml") or h.startswith(b"<!--"):
+        end = h.find(b"?>" if h.startswith(b"<?xml") else b"-->")
+        if end < 0:
+            break
+        h = h[end + (2 if h.startswith(b"<?xml") else 3):].lstrip()
+    if h.startswith(b"<!doctype html") or h.startswith(b"<html"):
+        return "html"
+    return None
+
+
+def choose_format(path: str | os.PathLike, head: bytes) -> str:
+    """Suffix first; the leading bytes win where they prove a binary format or an HTML page."""
+    by_suffix = guess_format(path)
+    sniffed = sniff_format(head)
+    if sniffed is not None and not (sniffed == "html" and by_suffix == "html"):
+        return sniffed
+    return by_suffix or "text"
 
 
 def _text_reader(fmt: str) -> Reader:
@@ -47,21 +88,43 @@ def _text_reader(fmt: str) -> Reader:
     return read
 
 
-register("text", _text_reader("text"))
-register("markdown", _text_reader("markdown"))
-
-
-def _lazy_reader(module: str, name: str) -> Reader:
-    """A reader imported on first use (pdfplumber, python-docx load only when a file needs them)."""
+def _lazy_reader(fmt: str, module: str, func: str) -> Reader:
+    """A reader imported on first use, so ``import extract`` stays light."""
     def read(data: bytes, path: str | None) -> Document:
-        from importlib import import_module
-        return getattr(import_module(f"{__name__}.{module}"), name)(data, path)
+        import importlib
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            missing = e.name or module
+            if missing == module or module.startswith(missing + "."):
+                raise UnsupportedFormat(f"no reader for {fmt.upper()} files in this installation "
+                                        f"({module} is missing)", path=path) from None
+            raise UnsupportedFormat(f"reading {fmt.upper()} files needs the package {missing!r}",
+                                    path=path) from None
+        reader = getattr(mod, func, None)
+        if reader is None:
+            raise UnsupportedFormat(f"no reader for {fmt.upper()} files ({module}.{func} is missing)",
+                                    path=path)
+        return reader(data, path)
     return read
 
 
-register("pdf", _lazy_reader("pdf", "read_pdf"))
-register("docx", _lazy_reader("docx", "read_docx"))
-register("doc", _lazy_reader("docx", "read_doc"))
+def _html_reader(data: bytes, path: str | None) -> Document:
+    from .html import read_html
+    return read_html(data, path)
+
+
+def _rtf_reader(data: bytes, path: str | None) -> Document:
+    raise UnsupportedFormat("RTF files are not supported; save the report as DOCX, PDF or text", path=path)
+
+
+register("text", _text_reader("text"))
+register("markdown", _text_reader("markdown"))
+register("html", _html_reader)
+register("pdf", _lazy_reader("pdf", "extract.ingest.pdf", "read_pdf"))
+register("docx", _lazy_reader("docx", "extract.ingest.docx", "read_docx"))
+register("doc", _lazy_reader("doc", "extract.ingest.docx", "read_doc"))
+register("rtf", _rtf_reader)
 
 
 def from_text(text: str, *, format: str = "text", path: str | None = None) -> Document:
@@ -69,26 +132,34 @@ def from_text(text: str, *, format: str = "text", path: str | None = None) -> Do
     if format == "html":
         from .html import document_from_html
         return document_from_html(text, path=path, encoding=None)
+    if format not in ("text", "markdown"):
+        raise UnsupportedFormat(f"from_text reads text, markdown or html, not {format!r}", path=path)
     return document_from_text(text, format=format, path=path)
 
 
 def load_with_bytes(path: str | os.PathLike) -> tuple[Document, bytes]:
+    """Read one file into a Document; also return its bytes (for hashing)."""
     p = Path(path)
     sp = str(p)
     try:
-        size = p.stat().st_size
+        st = p.stat()
     except FileNotFoundError:
         raise IngestError("file not found", path=sp) from None
     except OSError as e:
         raise IngestError(f"cannot read file ({e.strerror})", path=sp) from None
     if p.is_dir():
         raise IngestError("is a folder, not a file", path=sp)
+    size = st.st_size
     if size == 0:
         raise IngestError("empty file (0 bytes)", path=sp)
     if size > MAX_BYTES:
-        raise IngestError(f"file too large ({size / 1e6:.0f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)", path=sp)
-    data = p.read_bytes()
-    fmt = guess_format(p) or "text"
+        raise IngestError(f"file too large ({size / 1e6:.0f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)",
+                          path=sp)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise IngestError(f"cannot read file ({e.strerror})", path=sp) from None
+    fmt = choose_format(p, data[:4096])
     reader = _READERS.get(fmt)
     if reader is None:
         raise UnsupportedFormat(f"no reader for format {fmt!r}", path=sp)

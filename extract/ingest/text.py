@@ -1,59 +1,167 @@
-"""Plain text and Markdown: decoding, and lines → paragraphs and tab-separated tables."""
+"""Plain text and Markdown: decoding, and lines → paragraphs and tables.
+
+Decoding trusts a byte-order mark, then strict UTF-8, and only then asks
+``charset-normalizer`` (GB2312/GBK are reported and decoded as GB18030, their
+superset). Valid UTF-8 never reaches the detector, so the common case costs one
+``bytes.decode``.
+
+Layout: a line that contains a tab is a table row (a run of such lines is one
+``Table``; cells are the tab-separated parts, with exact spans); in Markdown a
+pipe-table row (``| a | b |``) is a row too and its ``|---|`` separator line is
+skipped. Every other non-blank line is a ``Paragraph``. A blank line ends a table.
+"""
 
 from __future__ import annotations
 
+import codecs
+import re
+
 from ..errors import IngestError
-from ..types import Cell, Document, Paragraph, Table
+from ..types import Block, Cell, Document, Paragraph, Table
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    # UTF-32-LE's BOM starts with UTF-16-LE's, so the longer ones come first.
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_GB_FAMILY = {"gb2312", "gbk", "cp936", "ms936", "euc_cn", "euc-cn", "gb18030"}
+# Control bytes that never occur in text (tab, LF, VT, FF, CR and ESC do).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27)) + b"\x7f"
+_SAMPLE = 8192
+_MAX_CONTROL_RATIO = 0.10
+
+
+def _looks_binary(data: bytes) -> bool:
+    if b"\x00" in data:
+        return True
+    sample = data[:_SAMPLE]
+    n_control = len(sample) - len(sample.translate(None, _CONTROL))
+    return n_control > _MAX_CONTROL_RATIO * len(sample)
+
+
+def _normal_encoding(name: str) -> str:
+    name = name.lower().replace("_", "-")
+    return "gb18030" if name.replace("-", "_") in _GB_FAMILY or name in _GB_FAMILY else name
 
 
 def decode_bytes(data: bytes, path: str | None = None) -> tuple[str, str]:
-    """Decode a text file: UTF-8 (with or without BOM) first, then a detected encoding."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+    """Decode a text file; returns ``(text, encoding)``.
+
+    Raises ``IngestError`` naming the file for a binary file, an undecodable one,
+    and one with no text at all.
+    """
+    text: str | None = None
+    encoding = ""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                text, encoding = data.decode(enc), enc
+            except UnicodeDecodeError:
+                raise IngestError(f"cannot decode as {enc.upper()} despite its byte-order mark",
+                                  path=path) from None
+            if enc == "utf-8-sig" and text.startswith("\ufeff"):
+                text = text[1:]
+            break
+    if text is None:
+        if _looks_binary(data):
+            raise IngestError("binary file, not text", path=path)
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = _detect(data, path)
+    if not text.strip():
+        raise IngestError("no text (only whitespace)", path=path)
+    return text, encoding
+
+
+def _detect(data: bytes, path: str | None) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise IngestError("cannot decode as text: not UTF-8 and no encoding detected", path=path)
+    enc = _normal_encoding(best.encoding)
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    raise IngestError("cannot decode the file as text", path=path)
+        return data.decode(enc), enc
+    except (UnicodeDecodeError, LookupError):
+        return str(best), _normal_encoding(best.encoding)
 
 
 def normalize_newlines(text: str) -> str:
+    """Strip a BOM and turn CRLF / CR into LF."""
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# -- layout -------------------------------------------------------------------
+
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def _tab_cells(line: str, start: int, row: int) -> tuple[Cell, ...]:
+    cells = []
+    c0 = start
+    for ci, part in enumerate(line.split("\t")):
+        cells.append(Cell(text=part, span=(c0, c0 + len(part)), row=row, col=ci))
+        c0 += len(part) + 1
+    return tuple(cells)
+
+
+def _pipe_cells(line: str, start: int, row: int) -> tuple[Cell, ...]:
+    """Cells of ``| a | b |``: the content between pipes, without its padding."""
+    bars = [m.start() for m in _UNESCAPED_PIPE.finditer(line)]
+    cells = []
+    for ci, (a, b) in enumerate(zip(bars, bars[1:])):
+        raw = line[a + 1:b]
+        lead = len(raw) - len(raw.lstrip())
+        content = raw.strip()
+        s = start + a + 1 + lead
+        cells.append(Cell(text=content, span=(s, s + len(content)), row=row, col=ci))
+    return tuple(cells)
+
+
 def document_from_text(text: str, *, format: str = "text", path: str | None = None,
                        encoding: str | None = None) -> Document:
-    """Lines with a tab become table rows (a run of them one Table); other non-blank lines paragraphs."""
+    """Split normalised text into paragraphs and tables (see the module docstring)."""
     text = normalize_newlines(text)
-    blocks: list = []
+    markdown = format == "markdown"
+    blocks: list[Block] = []
     rows: list[tuple[Cell, ...]] = []
-    table_start = 0
-    pos = 0
+    table_start = table_end = 0
 
-    def flush_table(end: int) -> None:
-        nonlocal rows
+    def flush_table() -> None:
         if rows:
-            blocks.append(Table(rows=tuple(rows), span=(table_start, end)))
-            rows = []
+            blocks.append(Table(rows=tuple(rows), span=(table_start, table_end)))
+            rows.clear()
 
+    pos = 0
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
+        if markdown and rows and _PIPE_SEPARATOR.match(line):
+            table_end = end
+            continue
+        cells: tuple[Cell, ...] | None = None
         if "\t" in line:
+            cells = _tab_cells(line, start, len(rows))
+        elif markdown and _PIPE_ROW.match(line) and not _PIPE_SEPARATOR.match(line):
+            cells = _pipe_cells(line, start, len(rows))
+        if cells is not None:
             if not rows:
                 table_start = start
-            r = len(rows)
-            cells = []
-            c0 = start
-            for ci, part in enumerate(line.split("\t")):
-                cells.append(Cell(text=part, span=(c0, c0 + len(part)), row=r, col=ci))
-                c0 += len(part) + 1
-            rows.append(tuple(cells))
+            rows.append(cells)
+            table_end = end
             continue
-        if line.strip():
-            flush_table(start - 1 if start else 0)
-            blocks.append(Paragraph(text=line, span=(start, end)))
-    flush_table(len(text))
+        flush_table()
+        stripped = line.strip()
+        if stripped:
+            s = start + (len(line) - len(line.lstrip()))
+            blocks.append(Paragraph(text=stripped, span=(s, s + len(stripped))))
+    flush_table()
     return Document(text=text, blocks=tuple(blocks), format=format, encoding=encoding, path=path)
