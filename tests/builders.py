@@ -268,9 +268,10 @@ def _col_widths(spec: TableSpec, page_width: float) -> list[float]:
 
 
 def build_pdf(report_text_path, out_path, *, split_table_across_pages: bool = True,
-              borderless: bool = False, header: str = RUNNING_HEADER) -> Path:
-    """Render a sample's text as an A4 report PDF: running header, ``- N -`` footers, ruled tables
-    with merged cells (or ``borderless``), and section 三 breaking across two pages."""
+              borderless: bool = False, header: str = RUNNING_HEADER, footer: str = "- {page} -") -> Path:
+    """Render a sample's text as an A4 report PDF: running header, page-number footers
+    (``footer`` formatted with ``page``), ruled tables with merged cells (or ``borderless``),
+    and section 三 breaking across two pages."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -313,7 +314,7 @@ def build_pdf(report_text_path, out_path, *, split_table_across_pages: bool = Tr
         canvas.setFont(font, 9)
         if header:
             canvas.drawCentredString(A4[0] / 2, A4[1] - 12 * mm, header)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"- {d.page} -")
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, footer.format(page=d.page))
         canvas.restoreState()
 
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)

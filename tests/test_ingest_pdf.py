@@ -167,3 +167,15 @@ def test_cell_text(raw, expected):
 def test_table_settings_are_validated(kwargs):
     with pytest.raises(ValueError):
         TableSettings(**kwargs)
+
+
+@pytest.mark.parametrize("footer", ["第 {page} 页", "{page}", "— {page} —", "{page}/3"])
+def test_page_number_styles_removed(tmp_path, footer):
+    sample = "003_shanyang_qzf_2023"
+    p = build_pdf(SAMPLES / f"{sample}.txt", tmp_path / "f.pdf", footer=footer, header="")
+    doc = read_pdf(p.read_bytes(), str(p))
+    lines = doc.text.split("\n")
+    for n in (1, 2, 3):
+        assert footer.format(page=n) not in lines
+    rec = extract.parse_file(p, narrative=None)
+    assert rec.value("applications") == extract.parse_file(SAMPLES / f"{sample}.txt", narrative=None).value("applications")
