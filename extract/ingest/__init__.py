@@ -153,7 +153,7 @@ def load_with_bytes(path: str | os.PathLike) -> tuple[Document, bytes]:
     if size == 0:
         raise IngestError("empty file (0 bytes)", path=sp)
     if size > MAX_BYTES:
-        raise IngestError(f"file too large ({size / 1e6:.0f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)",
+        raise IngestError(f"file too large ({size / 2**20:.0f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB)",
                           path=sp)
     try:
         data = p.read_bytes()
