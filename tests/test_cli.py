@@ -1,0 +1,151 @@
+"""``xxgk extract`` / ``xxgk show`` end to end on the bundled samples."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from extract.batch import expand_paths, iter_batch
+from extract.cli import _register, app
+from extract.export import read_csv_rows, read_records
+
+_register()
+SAMPLES = Path(__file__).resolve().parent.parent / "eval" / "samples"
+runner = CliRunner()
+
+
+def _samples() -> list[Path]:
+    """Every labelled report among the samples (whatever its format)."""
+    return [p for p in expand_paths([SAMPLES]) if p.with_suffix(".json").exists()]
+
+
+CLEAN = ("000_", "001_", "002_", "003_", "004_", "005_")   # sources without known defects
+
+
+def _label(path: Path) -> dict:
+    return json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def _run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_extract_writes_consistent_outputs(tmp_path):
+    out = tmp_path / "out"
+    res = _run("extract", str(SAMPLES), "-o", str(out), "--narrative", "none")
+    assert res.exit_code == 0, res.output
+    recs = list(read_records(out / "records.jsonl"))
+    inputs = {str(p) for p in _samples()}
+    assert {r["source"]["path"] for r in recs} == inputs           # label .json files are not inputs
+    assert all(r["status"] in ("ok", "partial") for r in recs)
+
+    raw = (out / "reports.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    df = pd.read_csv(out / "reports.csv", encoding="utf-8-sig")
+    assert "applications.new_received.total" in df.columns
+    assert len(df) == len(recs)
+    ids = set(df["id"])
+    findings = read_csv_rows(out / "findings.csv")
+    assert findings and all(f["record_id"] in ids for f in findings)
+    assert len(findings) == sum(len(r["findings"]) for r in recs)
+    assert read_csv_rows(out / "errors.csv") == []
+    assert not list(out.glob(".*partial"))
+    assert f"{len(recs)} reports" in res.output
+
+
+def test_reports_csv_values_match_the_labels(tmp_path):
+    out = tmp_path / "out"
+    _run("extract", str(SAMPLES), "-o", str(out), "--narrative", "none", "-q")
+    df = pd.read_csv(out / "reports.csv", encoding="utf-8-sig").set_index("id")
+    for p in (p for p in _samples() if p.name.startswith(CLEAN)):
+        label = _label(p)
+        for row in ("new_received", "total_processed", "carried_forward"):
+            want = label["applications"][row]["total"]
+            got = df.loc[p.stem, f"applications.{row}.total"]
+            assert (pd.isna(got) if want is None else got == want), (p.stem, row)
+        want = label["review_litigation"]["administrative_review"]["total"]
+        assert df.loc[p.stem, "review_litigation.administrative_review.total"] == want
+        assert df.loc[p.stem, "year"] == label["meta"]["year"]
+
+
+def test_jobs_2_gives_the_same_records_as_jobs_1(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(8):                       # more files than one chunk per worker
+        for p in _samples():
+            shutil.copy(p, src / f"{i}_{p.name}")
+    (src / "not_a_report.txt").write_text("这不是年度报告。\n只是一段文字。\n", encoding="utf-8")
+    for jobs in ("1", "2"):
+        res = _run("extract", str(src), "-o", str(tmp_path / f"out{jobs}"), "--jobs", jobs, "--narrative", "none")
+        assert res.exit_code == 1, res.output                       # one failed input
+    strip = lambda r: {k: v for k, v in r.items() if k != "seconds"}  # noqa: E731
+    one = [strip(r) for r in read_records(tmp_path / "out1" / "records.jsonl")]
+    two = [strip(r) for r in read_records(tmp_path / "out2" / "records.jsonl")]
+    assert len(one) == 8 * len(_samples()) + 1
+    assert one == two
+    assert (tmp_path / "out1" / "errors.csv").read_bytes() == (tmp_path / "out2" / "errors.csv").read_bytes()
+
+
+def test_iter_batch_in_process_and_in_workers_agree():
+    paths = _samples()
+    a = [r.to_dict(include_text=False) for r in iter_batch(paths, jobs=1, narrative="none")]
+    b = [r.to_dict(include_text=False) for r in iter_batch(paths, jobs=2, narrative="none", chunk_size=1)]
+    for d in a + b:
+        d.pop("seconds")
+    assert [d["id"] for d in a] == [p.stem for p in paths]
+    assert a == b
+
+
+def test_expand_paths_files_folders_globs(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "a" / "y.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "a" / "deep").mkdir()
+    (tmp_path / "a" / "deep" / "z.html").write_text("<p>z</p>", encoding="utf-8")
+    (tmp_path / "b.pdf").write_bytes(b"%PDF")
+    got = expand_paths([tmp_path / "a", str(tmp_path / "*.pdf"), tmp_path / "a" / "x.txt"])
+    assert got == [tmp_path / "a" / "deep" / "z.html", tmp_path / "a" / "x.txt", tmp_path / "b.pdf"]
+
+
+def test_usage_errors_exit_2(tmp_path):
+    res = runner.invoke(app, ["extract", str(tmp_path / "*.nothing"), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "no file matches" in res.output
+    res = runner.invoke(app, ["extract", str(SAMPLES), "-o", str(tmp_path / "o"), "--narrative", "magic"])
+    assert res.exit_code == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_show_prints_tables_and_findings():
+    p = SAMPLES / "002_jiaozuo_szfb_2025.txt"
+    res = runner.invoke(app, ["show", str(p), "--narrative", "none"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    label = _label(p)
+    assert "本年新收政府信息公开申请数量" in res.output
+    assert "结转下年度继续办理" in res.output
+    assert "行政复议" in res.output and "自然人" in res.output
+    assert str(label["applications"]["new_received"]["total"]) in res.output
+    assert "行政规范性文件" in res.output
+
+
+def test_show_a_file_that_is_not_a_report(tmp_path):
+    p = tmp_path / "note.txt"
+    p.write_text("hello", encoding="utf-8")
+    res = runner.invoke(app, ["show", str(p), "--narrative", "none"])
+    assert res.exit_code == 1
+    assert "E200" in res.output
+
+
+def test_rules_narrative_end_to_end(tmp_path):
+    pytest.importorskip("extract.narrative.rules")
+    out = tmp_path / "out"
+    res = _run("extract", str(SAMPLES), "-o", str(out), "-q")
+    assert res.exit_code == 0, res.output
+    recs = list(read_records(out / "records.jsonl"))
+    assert all(r["narrative_method"] == "rules" for r in recs)
+    assert sum(len(r["narrative"]["problems"]) for r in recs) > 0
