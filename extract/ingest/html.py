@@ -186,9 +186,10 @@ class _Walker:
                 self.table(child)
             elif name == "pre":
                 self.flush()
-                for ln in child.get_text().splitlines():
-                    self.line.append(ln.replace("\t", " "))
-                    self.flush()
+                for ln in child.get_text().splitlines():   # preformatted: keep the indent
+                    ln = _ZERO_WIDTH.sub("", ln).replace("\t", " ").rstrip()
+                    if ln.strip():
+                        self.out.append(ln)
             elif name in _BLOCK_TAGS:
                 self.flush()
                 self.walk(child)
