@@ -179,3 +179,15 @@ def test_page_number_styles_removed(tmp_path, footer):
         assert footer.format(page=n) not in lines
     rec = extract.parse_file(p, narrative=None)
     assert rec.value("applications") == extract.parse_file(SAMPLES / f"{sample}.txt", narrative=None).value("applications")
+
+
+def test_table_over_three_pages_is_one_table(tmp_path):
+    # 001's section 三 starts low on page 1, breaks by itself onto page 2, then (forced) onto page 3
+    sample = "001_wenfeng_cgj_2024"
+    p = build_pdf(SAMPLES / f"{sample}.txt", tmp_path / "three.pdf")
+    doc = read_pdf(p.read_bytes(), str(p))
+    apps = [t for t in doc.tables if any("本年度办理结果" in c.text for r in t.rows for c in r)]
+    assert len(apps) == 1
+    assert len(apps[0].rows) == len(_sample_spec(sample, "本年新收").grid)
+    rec = extract.parse_file(p, narrative=None)
+    assert rec.value("applications") == extract.parse_file(SAMPLES / f"{sample}.txt", narrative=None).value("applications")

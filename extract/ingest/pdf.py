@@ -92,12 +92,17 @@ class _RawTable:
     bbox: BBox
     cells: list[tuple[BBox, str]]             # y in document coordinates (page offset added)
     breaks: list[float] = field(default_factory=list)   # y where a continuation part starts
+    last_page: int = 0                                   # the page its last part is on
+
+    def __post_init__(self) -> None:
+        self.last_page = max(self.last_page, self.page)
 
     @property
     def top(self) -> float:
         return self.bbox[1]
 
 
+_VALUE = re.compile(r"^[\d.,，\-—–/％%\s]+$")   # a number-like cell: never continued into a blank
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _WS = re.compile(r"\s+")
 
@@ -268,8 +273,17 @@ def _grid(raw: _RawTable) -> tuple[list[list[_Origin]], list[float]]:
 
 
 def _continues(prev: _RawTable, nxt: _RawTable) -> bool:
-    return (nxt.page == prev.page + 1 and abs(prev.bbox[0] - nxt.bbox[0]) <= 3
-            and abs(prev.bbox[2] - nxt.bbox[2]) <= 3)
+    """Same outer width on the next page, and the column edges of one part are among the other's
+    (a part whose rows all merge some columns has fewer edges; a different table has edges of its own)."""
+    if nxt.page != prev.last_page + 1 or abs(prev.bbox[0] - nxt.bbox[0]) > 3 or abs(prev.bbox[2] - nxt.bbox[2]) > 3:
+        return False
+    a = _clusters([v for b, _ in prev.cells for v in (b[0], b[2])])
+    b = _clusters([v for b, _ in nxt.cells for v in (b[0], b[2])])
+
+    def within(xs: list[float], edges: list[float]) -> bool:
+        return all(any(abs(x - e) <= 2 for e in edges) for x in xs)
+
+    return within(a, b) or within(b, a)
 
 
 def _join_pages(pages: list[list]) -> list:
@@ -280,7 +294,7 @@ def _join_pages(pages: list[list]) -> list:
                 and _continues(flat[-1], items[0])):
             prev, nxt = flat[-1], items[0]
             joined = _RawTable(prev.page, (prev.bbox[0], prev.bbox[1], prev.bbox[2], nxt.bbox[3]),
-                               prev.cells + nxt.cells, prev.breaks + [nxt.top])
+                               prev.cells + nxt.cells, prev.breaks + [nxt.top], last_page=nxt.page)
             flat[-1] = joined
             flat.extend(items[1:])
             continue
@@ -311,8 +325,8 @@ def _rejoin_rowspans(last: list[_Origin], part: list[list[_Origin]]) -> None:
     """A vertical merge cut by the page break leaves a blank box on the new page: give it the origin."""
     for c, above in enumerate(last):
         below = part[0][c]
-        if (above.r1 > above.r0 and not below.text and below.c0 == above.c0 and below.c1 == above.c1
-                and above.text):
+        if (not below.text and not below.filler and below.c0 == above.c0 and below.c1 == above.c1
+                and above.text and not _VALUE.match(above.text)):
             for row in part:
                 for k, o in enumerate(row):
                     if o is below:
