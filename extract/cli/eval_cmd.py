@@ -1,0 +1,159 @@
+"""``xxgk eval``: score the extractor on labelled samples; ``xxgk eval --compare A B``.
+
+Exit codes: 0 done; 2 usage or configuration error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import app
+from ..errors import XxgkError
+
+EXIT_USAGE = 2
+
+
+def _die(message: str) -> None:
+    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {message}", soft_wrap=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _pct(v) -> str:
+    return "—" if v is None else f"{100 * v:.1f}%"
+
+
+def _report_table(card) -> Table:
+    t = Table(title="per report", show_lines=False)
+    for col in ("report", "status", "cells", "exact", "agency/year/tpl", "findings", "problems F1",
+                "improv. F1", "channels F1", "spans", "s"):
+        t.add_column(col, overflow="fold")
+    for r in card.reports:
+        m, f = r["meta"], r["findings"]
+        meta = "".join("✓" if m[k] else "✗" for k in ("agency", "year", "template"))
+        fnd = f"{len(f['caught'])}/{len(f['flagged'])} caught"
+        if f["false_alarm_tables"]:
+            fnd += f", {len(f['false_alarm_tables'])} false"
+        sp = r["spans"]
+        secs = r["cost"]["seconds"]
+        t.add_row(
+            str(r["id"]), str(r["status"]),
+            f"{r['cells_correct']}/{r['cells']}", "yes" if r["tables_exact"] else "no", meta, fnd,
+            f"{r['problems']['f1']:.2f} (cov {r['problems']['coverage_f1']:.2f})",
+            f"{r['improvements']['f1']:.2f} (cov {r['improvements']['coverage_f1']:.2f})",
+            f"{r['channels']['f1']:.2f} (type {r['channels']['type_f1']:.2f})",
+            f"{sp['valid']}/{sp['checked']}" if sp["checked"] or not sp["items"] else "n/a",
+            "—" if secs is None else f"{secs:.2f}",
+        )
+    return t
+
+
+def _overall_table(card) -> Table:
+    o = card.overall
+    t = Table(title=f"overall ({o['reports']} reports, narrative: {card.config.get('narrative')})")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    rows = [
+        ("cell accuracy", _pct(o["cell_accuracy"])),
+        *[(f"  {k.split('.', 1)[1]}", _pct(o[k])) for k in o if k.startswith("cell_accuracy.")],
+        ("reports with every cell exact", f"{o['reports_tables_exact']}/{o['reports']}"),
+        ("reports failed", str(o["reports_failed"])),
+        ("agency / year / template", " / ".join(_pct(o[f"meta.{k}"]) for k in ("agency", "year", "template"))),
+        ("flagged tables caught (recall)", f"{_pct(o['findings.recall'])} of {o['findings.flagged_tables']}"),
+        ("false-alarm tables", str(o["findings.false_alarm_tables"])),
+    ]
+    for key in ("problems", "improvements"):
+        rows.append((f"{key} P / R / F1", " / ".join(_pct(o[f"{key}.{k}"]) for k in ("precision", "recall", "f1"))))
+        rows.append((f"{key} coverage P / R / F1",
+                     " / ".join(_pct(o[f"{key}.coverage_{k}"]) for k in ("precision", "recall", "f1"))))
+    rows += [
+        ("channels P / R / F1", " / ".join(_pct(o[f"channels.{k}"]) for k in ("precision", "recall", "f1"))),
+        ("channel types P / R / F1",
+         " / ".join(_pct(o[f"channels.type_{k}"]) for k in ("precision", "recall", "f1"))),
+        ("items with a valid span", _pct(o["spans.valid_share"])),
+        ("seconds per report", "—" if o["cost.seconds_per_report"] is None else f"{o['cost.seconds_per_report']:.3f}"),
+        ("LLM calls / prompt / completion tokens",
+         f"{o['cost.llm_calls']} / {o['cost.prompt_tokens']} / {o['cost.completion_tokens']}"),
+    ]
+    for name, val in rows:
+        t.add_row(name, val)
+    return t
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}"
+    return json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+
+
+def _compare(a: Path, b: Path, out: Optional[Path], console: Console) -> None:
+    from ..evaluation import compare, read_scorecard
+    try:
+        ca, cb = read_scorecard(a), read_scorecard(b)
+    except XxgkError as e:
+        _die(str(e))
+    diffs = compare(ca, cb)
+    t = Table(title=f"A = {a}   B = {b}   ({len(diffs)} fields differ)")
+    for col in ("field", "A", "B", "Δ", ""):
+        t.add_column(col, overflow="fold")
+    for d in diffs:
+        mark = {True: "[green]better[/green]", False: "[red]worse[/red]", None: ""}[d.better]
+        t.add_row(d.path, _fmt(d.a), _fmt(d.b), "" if d.delta is None else f"{d.delta:+.4g}", mark)
+    console.print(t)
+    if out:
+        out.write_text(json.dumps([d.to_dict() for d in diffs], ensure_ascii=False, indent=1) + "\n",
+                       encoding="utf-8")
+
+
+@app.command("eval")
+def eval_command(
+    samples: Optional[Path] = typer.Option(None, "--samples", help="Folder of <stem>.<ext> + <stem>.json samples."),
+    narrative: str = typer.Option("rules", "--narrative", help="rules | llm | none"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the scorecard (or, with --compare, the diff) "
+                                       "as JSON."),
+    records: Optional[Path] = typer.Option(None, "--records", help="Score this records.jsonl instead of "
+                                           "extracting (records from `xxgk extract`)."),
+    compare_: Optional[tuple[Path, Path]] = typer.Option(None, "--compare", help="Two scorecards A B: show what "
+                                                         "differs, field by field."),
+    llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="Overrides XXGK_LLM_BASE_URL."),
+    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Overrides XXGK_LLM_MODEL."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the overall table."),
+) -> None:
+    """Measure the extractor on labelled samples: tables, meta, findings, narrative, cost."""
+    console = Console(highlight=False)
+    if compare_:
+        if samples or records:
+            _die("--compare takes two scorecards and no --samples/--records")
+        _compare(compare_[0], compare_[1], out, console)
+        return
+    if samples is None:
+        _die("--samples DIR is required (or --compare A.json B.json)")
+    if narrative not in ("rules", "llm", "none"):
+        _die(f"--narrative must be rules, llm or none (got {narrative!r})")
+    from ..batch import make_extractor
+    from ..evaluation import load_records, run_eval, write_scorecard
+    try:
+        recs = load_records(records) if records else None
+        extractor = None
+        if recs is None:
+            opts = {k: v for k, v in {"base_url": llm_base_url, "model": llm_model}.items() if v is not None}
+            extractor = make_extractor(narrative, **(opts if narrative == "llm" else {}))
+        with console.status("scoring…") if not quiet else nullcontext():
+            card = run_eval(samples, narrative=extractor if extractor is not None else "none", records=recs,
+                            config={"narrative_requested": narrative,
+                                    **({"records": str(records)} if records else {}),
+                                    **({"llm_model": llm_model} if llm_model else {})})
+    except XxgkError as e:
+        _die(str(e))
+    if not quiet:
+        console.print(_report_table(card))
+    console.print(_overall_table(card))
+    if out:
+        write_scorecard(card, out)
+        console.print(f"scorecard written to {out}")
