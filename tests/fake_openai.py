@@ -151,13 +151,16 @@ class FakeOpenAI:
             with self._lock:
                 self.in_flight -= 1
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(data)))
-        for k, v in headers.items():
-            h.send_header(k, v)
-        h.end_headers()
-        h.wfile.write(data)
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(data)))
+            for k, v in headers.items():
+                h.send_header(k, v)
+            h.end_headers()
+            h.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
+            pass
 
     def _respond(self, h: BaseHTTPRequestHandler, raw: bytes, reply: Reply) -> tuple[int, dict, dict]:
         if h.path.rstrip("/") != "/v1/chat/completions":

@@ -452,5 +452,8 @@ def other_matters_of(doc: Document, sections: Sections) -> str | None:
     s = sections.get("other_matters")
     if s is None:
         return None
-    body = clean_item(doc.text[s.span[0]:s.span[1]])
+    end = s.span[1]
+    if sections.trailer is not None and sections.trailer[0] < end:  # the signature and date
+        end = max(s.span[0], sections.trailer[0])
+    body = clean_item(doc.text[s.span[0]:end])
     return body or None
