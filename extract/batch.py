@@ -145,30 +145,63 @@ def _chunks(paths: Iterable[str | os.PathLike], size: int) -> Iterator[list[str]
         yield buf
 
 
+def _ping() -> int:
+    return os.getpid()
+
+
+class WorkersUnavailable(XxgkError):
+    """Worker processes could not be started at all (nothing to do with any one file)."""
+
+    code = "E901"
+
+
 def _iter_processes(paths: Iterable, jobs: int, narrative: str | None, options: dict,
                     chunk_size: int) -> Iterator[Record]:
     from multiprocessing import get_context
     ctx = get_context("spawn" if os.name == "nt" else "forkserver")
 
-    def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+    def new_pool(workers: int) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(narrative, options))
+        try:
+            pool.submit(_ping).result()
+        except BrokenProcessPool:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise WorkersUnavailable("worker processes could not be started; run with jobs=1 "
+                                     "to see why") from None
+        return pool
 
-    pool = new_pool()
+    def isolated(path: str) -> Record:
+        one = new_pool(1)
+        try:
+            return one.submit(_parse_one, path).result()
+        except BrokenProcessPool:
+            return _crashed(path)
+        finally:
+            one.shutdown(wait=False, cancel_futures=True)
+
+    pool = new_pool(jobs)
     inflight: deque[tuple[list[str], Future]] = deque()
     window = jobs * 4
     chunks = _chunks(paths, chunk_size)
     try:
         while True:
-            while len(inflight) < window:
+            broken = False
+            while len(inflight) < window and not broken:
                 chunk = next(chunks, None)
                 if chunk is None:
                     break
-                inflight.append((chunk, pool.submit(_parse_chunk, chunk)))
+                try:
+                    inflight.append((chunk, pool.submit(_parse_chunk, chunk)))
+                except BrokenProcessPool:
+                    inflight.append((chunk, None))
+                    broken = True
             if not inflight:
                 return
             chunk, fut = inflight[0]
             try:
+                if fut is None:
+                    raise BrokenProcessPool("pool broke on submit")
                 result = fut.result()
             except BrokenProcessPool:
                 # Every chunk in flight is lost with the pool: re-run them one file at a
@@ -178,22 +211,13 @@ def _iter_processes(paths: Iterable, jobs: int, narrative: str | None, options: 
                 inflight.clear()
                 for c in pending:
                     for p in c:
-                        yield _isolated(p, ctx, narrative, options)
-                pool = new_pool()
+                        yield isolated(p)
+                pool = new_pool(jobs)
                 continue
             inflight.popleft()
             yield from result
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _isolated(path: str, ctx, narrative, options) -> Record:
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
-                             initargs=(narrative, options)) as one:
-        try:
-            return one.submit(_parse_one, path).result()
-        except BrokenProcessPool:
-            return _crashed(path)
 
 
 def _iter_threads(paths: Iterable, extractor: NarrativeExtractor | None, threads: int) -> Iterator[Record]:
@@ -270,4 +294,4 @@ def add_to_summary(s: dict, r: Record | dict) -> None:
 
 
 __all__ = ["expand_paths", "iter_batch", "make_extractor", "summarize", "add_to_summary",
-           "REPORT_SUFFIXES", "WorkerCrashed"]
+           "REPORT_SUFFIXES", "WorkerCrashed", "WorkersUnavailable"]

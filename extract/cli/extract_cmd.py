@@ -1,7 +1,8 @@
 """``xxgk extract PATH... -o OUTDIR`` and ``xxgk show FILE``: thin layers over ``extract.batch`` / ``export``.
 
 Exit codes: 0 every input was read (status ok or partial); 1 at least one input failed
-(it is in errors.csv); 2 usage or configuration error (nothing written); 130 interrupted
+(it is in errors.csv); 2 usage or configuration error (nothing written); 3 the batch could not
+run or its outputs could not be written (no output file was replaced); 130 interrupted
 (no output file was replaced).
 """
 
@@ -23,7 +24,7 @@ from ..batch import add_to_summary, expand_paths, iter_batch, make_extractor
 from ..errors import XxgkError
 from ..export import OutputWriter
 
-EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE, EXIT_BATCH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
@@ -96,8 +97,9 @@ def extract_command(
                           disable=not show_progress, transient=True) as progress:
                 task = progress.add_task("extracting", total=len(files))
                 for rec in records:
-                    writer.write(rec)
-                    add_to_summary(summary, rec)
+                    d = rec.to_dict(include_text=include_text)
+                    writer.write(d)
+                    add_to_summary(summary, d)
                     progress.advance(task)
             writer.commit()
     except KeyboardInterrupt:
@@ -105,9 +107,10 @@ def extract_command(
         err.print(f"interrupted after {summary['reports']} of {len(files)} reports; "
                   f"no output in {out} was replaced", highlight=False)
         raise typer.Exit(EXIT_INTERRUPTED)
+    except XxgkError as e:   # the batch itself could not run (not one file's error)
+        _die(f"{e} [{e.code}]; no output in {out} was replaced", EXIT_BATCH)
     except OSError as e:
-        records.close()
-        _die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_FAILED_INPUTS)
+        _die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_BATCH)
     finally:
         records.close()
     if not quiet:

@@ -1,0 +1,121 @@
+"""Throughput of ``xxgk extract`` on text reports.
+
+    python bench/bench_extract.py                 # 1000 copies, --jobs 2, rules narrative
+    python bench/bench_extract.py -n 5000 --narrative none --profile
+
+Copies the bundled text samples N times into a temp folder, then
+
+1. runs ``xxgk extract DIR -o OUT --jobs J`` as a subprocess; start-up (interpreter, imports,
+   worker spawn, measured by a run on one file) is reported separately from the per-report rate;
+2. runs ``extract.batch.iter_batch`` in this process (no output files);
+3. with ``--profile``, profiles ``iter_batch(jobs=1)`` with cProfile and prints the hotspots.
+
+Peak RSS is the largest resident set of any process (the CLI or one of its workers).
+Target on a 2-core machine: >= 500 reports/s for text input with --jobs 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "eval" / "samples"
+
+
+def make_corpus(dest: Path, n: int) -> list[Path]:
+    texts = sorted(SAMPLES.glob("*.txt"))
+    if not texts:
+        raise SystemExit(f"{SAMPLES}: no .txt samples")
+    out = []
+    for i in range(n):
+        src = texts[i % len(texts)]
+        p = dest / f"{i // 1000:03d}" / f"{i:06d}_{src.name}"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, p)
+        out.append(p)
+    return out
+
+
+def xxgk() -> list[str]:
+    exe = Path(sys.executable).with_name("xxgk")
+    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from extract.cli import main; main()"]
+
+
+def run_cli(inp: Path, out: Path, jobs: int, narrative: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([*xxgk(), "extract", str(inp), "-o", str(out), "--jobs", str(jobs), "--narrative", narrative,
+                    "-q"], check=False, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def children_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def self_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=1000, help="number of report files (default 1000)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--narrative", default="rules", choices=["rules", "none"])
+    ap.add_argument("--profile", action="store_true", help="profile the in-process pipeline")
+    ap.add_argument("--skip-cli", action="store_true")
+    args = ap.parse_args()
+
+    from extract.batch import iter_batch
+
+    with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
+        tmp_p = Path(tmp)
+        corpus = tmp_p / "in"
+        files = make_corpus(corpus, args.n)
+        one = tmp_p / "one"
+        one.mkdir()
+        shutil.copyfile(files[0], one / files[0].name)
+        print(f"corpus: {len(files)} text reports ({sum(f.stat().st_size for f in files) / 1e6:.1f} MB), "
+              f"jobs={args.jobs}, narrative={args.narrative}")
+
+        if not args.skip_cli:
+            startup = run_cli(one, tmp_p / "out1", args.jobs, args.narrative)
+            total = run_cli(corpus, tmp_p / "out", args.jobs, args.narrative)
+            n_out = sum(1 for _ in (tmp_p / "out" / "records.jsonl").open(encoding="utf-8"))
+            work = max(total - startup, 1e-9)
+            print(f"cli:        {total:.2f} s total, {startup:.2f} s start-up (one-file run), "
+                  f"{len(files) / total:.0f} reports/s overall, {(len(files) - 1) / work:.0f} reports/s "
+                  f"excluding start-up; {n_out} records written; peak RSS {children_peak_mb():.0f} MB")
+
+        for jobs in sorted({1, args.jobs}):
+            t0 = time.perf_counter()
+            n = sum(1 for _ in iter_batch(files, jobs=jobs, narrative=args.narrative))
+            dt = time.perf_counter() - t0
+            print(f"iter_batch: jobs={jobs}: {n} records in {dt:.2f} s = {n / dt:.0f} reports/s "
+                  f"(includes worker start-up); peak RSS here {self_peak_mb():.0f} MB")
+
+        if args.profile:
+            prof = cProfile.Profile()
+            sample = files[: min(len(files), 300)]
+            prof.enable()
+            for _ in iter_batch(sample, jobs=1, narrative=args.narrative):
+                pass
+            prof.disable()
+            s = io.StringIO()
+            st = pstats.Stats(prof, stream=s).strip_dirs().sort_stats("cumulative")
+            st.print_stats(25)
+            print(f"profile of {len(sample)} reports, jobs=1 (cumulative):")
+            print(s.getvalue())
+
+
+if __name__ == "__main__":
+    main()
