@@ -40,12 +40,12 @@ def _die(message: str, code: int = EXIT_USAGE) -> None:
 def _llm_options(base_url, model, mode, no_cache, cache_path, concurrency) -> dict:
     """Options for ``LLMExtractor``; unset ones are left out so its env-var defaults apply.
 
-    ``--no-llm-cache`` passes ``cache_path=None`` explicitly (no cache).
+    ``--no-llm-cache`` passes ``cache_path=False`` (no cache).
     """
     opts = {k: v for k, v in {"base_url": base_url, "model": model, "mode": mode,
                               "cache_path": cache_path, "concurrency": concurrency}.items() if v is not None}
     if no_cache:
-        opts["cache_path"] = None
+        opts["cache_path"] = False
     return opts
 
 
@@ -129,7 +129,9 @@ def _print_summary(con: Console, s: dict, out: Path, seconds: float, narrative: 
     if narrative == "llm":
         u = s["llm"]
         con.print(f"LLM: {u['calls']} calls, {u['prompt_tokens']} prompt + {u['completion_tokens']} completion "
-                  f"tokens, {u['cached']} reports from cache, cost ${u['cost_usd']:.4f}", highlight=False)
+                  f"tokens, {u['cached']} reports from cache, "
+                  + (f"cost ${u['cost_usd']:.4f}" if u["cost_usd"] else "cost unknown (set XXGK_LLM_PRICE_*)"),
+                  highlight=False)
     con.print(f"outputs in {out}/: records.jsonl, reports.csv, findings.csv, errors.csv", highlight=False)
 
 
