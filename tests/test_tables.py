@@ -291,6 +291,19 @@ def test_run_together_digits_one_per_cell_in_section_two():
     assert rec.value("active_disclosure")["regulations"] == {"issued": 0, "repealed": 0, "in_force": 0}
 
 
+def test_label_glued_to_a_single_value_is_read():
+    # web-page dumps glue a one-column row's label to its number: 行政许可1268, 行政强制0
+    text = (text_of(BASE).replace("行政许可\t0\t\t", "行政许可1268")
+            .replace("行政强制\t0\t\t", "行政强制0"))
+    assert "行政许可1268" in text and "行政强制0" in text
+    rec = parse(text)
+    ad = rec.value("active_disclosure")
+    assert ad["licensing_decisions"] == 1268 and ad["coercion_decisions"] == 0
+    s, e = rec.spans["active_disclosure.licensing_decisions"]
+    assert rec.text[s:e] == "1268"
+    assert not serious(rec, "active_disclosure")
+
+
 # -- the solver on its own ----------------------------------------------------
 
 def test_run_readings_have_no_leading_zeros():

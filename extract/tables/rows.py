@@ -46,7 +46,7 @@ class Row:
 _PAGE_NO = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
                       r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d+(?:\s*of\s*\d+)?)$", re.I)
 # a label glued to its digits: 行政规范性文件77132470
-_GLUED = re.compile(r"^(.*[^\d\s.,，+\-])(\d{2,})$")
+_GLUED = re.compile(r"^(.*[^\d\s.,，+\-])(\d+)$")
 _SPLIT = re.compile(r"\S+")
 
 
@@ -75,7 +75,7 @@ def _cell_tokens(text: str, start: int) -> list[Tok]:
             if g and len(g.group(1)) >= 2:
                 cut = span[0] + len(g.group(1))
                 toks.append(Tok(g.group(1), (span[0], cut), "label"))
-                toks.append(Tok(g.group(2), (cut, span[1]), "run"))
+                toks.append(Tok(g.group(2), (cut, span[1]), "run", int(g.group(2))))
             else:
                 toks.append(Tok(t, span, "label"))
     return toks
