@@ -92,8 +92,12 @@ def table_layout(rows: list[list[str]]) -> TableSpec:
 
 
 def _pad(rows: list[list[str]]) -> list[list[str]]:
+    """Rows padded to one width; trailing columns blank in every row (stray tabs) dropped."""
     n = max(len(r) for r in rows)
-    return [[c.strip() for c in r] + [""] * (n - len(r)) for r in rows]
+    grid = [[c.strip() for c in r] + [""] * (n - len(r)) for r in rows]
+    while n > 1 and all(not r[n - 1] for r in grid):
+        n -= 1
+    return [r[:n] for r in grid]
 
 
 def _plain(rows, kind) -> TableSpec:
