@@ -65,16 +65,18 @@ def find_channels(doc: Document, sections: Sections) -> list[Channel]:
 
 
 def channels_in(text: str, spans: Iterable[Span]) -> list[Channel]:
-    clauses: list[tuple[int, str]] = []
+    clauses: list[tuple[int, str, str]] = []   # (offset, clause, the next clause of its sentence or "")
     for start, end in spans:
-        clauses.extend((m.start(), m.group()) for m in _CLAUSE.finditer(text, start, end))
-    todo = [i for i, (_, c) in enumerate(clauses)
-            if "\t" not in c and _ANY_WORD.search(c) and _publishes(c, clauses[i + 1][1] if i + 1 < len(clauses) else "")]
+        found = list(_CLAUSE.finditer(text, start, end))
+        for m, nxt in zip(found, found[1:] + [None]):
+            same_sentence = nxt is not None and text[m.end():nxt.start()].strip() in ("，", ",", "；", ";")
+            clauses.append((m.start(), m.group(), nxt.group() if same_sentence else ""))
+    todo = [(off, c) for off, c, nxt in clauses if "\t" not in c and _ANY_WORD.search(c) and _publishes(c, nxt)]
     out: dict[tuple[str, str | None], Channel] = {}
     if todo:
-        docs = channel_pipeline().pipe(clauses[i][1] for i in todo)
-        for i, doc in zip(todo, docs):
-            for ch in _doc_channels(doc, clauses[i][0]):
+        docs = channel_pipeline().pipe(c for _, c in todo)
+        for (off, _), doc in zip(todo, docs):
+            for ch in _doc_channels(doc, off):
                 out.setdefault((ch.type, ch.name), ch)
     found = list(out.values())
     if any(c.type in _PLATFORMS for c in found):
@@ -100,6 +102,8 @@ def _doc_channels(doc, off: int) -> list[Channel]:
         if kind == "website" and ent.text in _COLUMNS and last_end >= 0 and ent.start_char - last_end <= 8:
             last_end = ent.end_char
             continue  # a column of a site already named (…门户网站本局信息公开专栏)
+        if any(q.start < ent.start and ent.end < q.end and _names_next(doc, q) for q in quoted):
+            continue  # part of a quoted name of the channel that follows (“信用中国（某某）”网站)
         name, start, end = _name(doc, ent, kind, quoted)
         found.append(Channel(kind, name, (off + start, off + end)))
         last_end = ent.end_char
@@ -131,6 +135,14 @@ def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int]:
             return None, ent.start_char, ent.end_char
         return ent.text, ent.start_char, ent.end_char
     return prefix + ent.text, doc[i].idx, ent.end_char
+
+
+def _names_next(doc, q) -> bool:
+    """The quoted span is followed (after 官方/政务… at most) by a channel word."""
+    i = q.end
+    while i < len(doc) and doc[i].text in _QUALIFIERS:
+        i += 1
+    return i < len(doc) and doc[i].ent_type_ == "CHANNEL"
 
 
 def _nounlike(tok) -> bool:
