@@ -1,8 +1,6 @@
 """The ``xxgk`` command line: a thin layer over the library."""
 from __future__ import annotations
 
-import importlib
-
 import typer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -11,12 +9,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 
 def _register() -> None:
     """Sub-commands register themselves on ``app`` when imported."""
-    from . import extract_cmd  # noqa: F401
-    try:
-        importlib.import_module(f"{__name__}.eval_cmd")
-    except ModuleNotFoundError as e:  # the eval command is optional until it lands
-        if e.name != f"{__name__}.eval_cmd":
-            raise
+    from . import eval_cmd, extract_cmd  # noqa: F401
 
 
 def main() -> None:

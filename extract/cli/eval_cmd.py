@@ -1,6 +1,7 @@
 """``xxgk eval``: score the extractor on labelled samples; ``xxgk eval --compare A B``.
 
-Exit codes: 0 done; 2 usage or configuration error (one line on stderr).
+Exit codes: 0 done; 1 a headline figure fell below ``--baseline``; 2 usage or configuration error
+(one line on stderr).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rich.table import Table
 from . import app
 from ..errors import XxgkError
 
+EXIT_REGRESSION = 1
 EXIT_USAGE = 2
 
 
@@ -123,6 +125,8 @@ def eval_command(
                                                          "differs, field by field."),
     llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="Overrides XXGK_LLM_BASE_URL."),
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Overrides XXGK_LLM_MODEL."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="A committed scorecard: exit 1 if any headline "
+                                            "figure (cell accuracy, F1s, recall...) is worse than in it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the overall table."),
 ) -> None:
     """Measure the extractor on labelled samples: tables, meta, findings, narrative, cost."""
@@ -134,6 +138,12 @@ def eval_command(
         return
     if samples is None:
         _die("--samples DIR is required (or --compare A.json B.json)")
+    if baseline is not None:
+        from ..evaluation import read_scorecard
+        try:
+            base = read_scorecard(baseline)
+        except XxgkError as e:
+            _die(str(e))
     if narrative not in ("rules", "llm", "none"):
         _die(f"--narrative must be rules, llm or none (got {narrative!r})")
     from ..batch import make_extractor
@@ -157,3 +167,13 @@ def eval_command(
     if out:
         write_scorecard(card, out)
         console.print(f"scorecard written to {out}")
+    if baseline is not None:
+        from ..evaluation import regressions
+        worse = regressions(base, card)
+        if worse:
+            err = Console(stderr=True, highlight=False)
+            for d in worse:
+                err.print(f"[red]regression:[/red] {d.path.removeprefix('overall.')}: {_fmt(d.a)} in {baseline} "
+                          f"-> {_fmt(d.b)}", soft_wrap=True)
+            raise typer.Exit(EXIT_REGRESSION)
+        console.print(f"no headline figure is worse than {baseline}")

@@ -5,7 +5,7 @@
 >>> card.overall["cell_accuracy"]              # doctest: +SKIP
 """
 
-from .compare import Diff, compare
+from .compare import Diff, compare, regressions
 from .harness import (EvalError, Sample, Scorecard, find_samples, load_label, load_records, read_scorecard,
                       run_eval, write_scorecard)
 from .scoring import (HEADLINE_METRICS, ITEM_THRESHOLD, LOWER_IS_BETTER, aggregate, coverage, match_items,
@@ -14,7 +14,7 @@ from .scoring import (HEADLINE_METRICS, ITEM_THRESHOLD, LOWER_IS_BETTER, aggrega
 
 __all__ = [
     "run_eval", "find_samples", "load_label", "load_records", "read_scorecard", "write_scorecard",
-    "Scorecard", "Sample", "EvalError", "compare", "Diff",
+    "Scorecard", "Sample", "EvalError", "compare", "regressions", "Diff",
     "score_report", "score_table", "score_meta", "score_findings", "score_items", "score_channels",
     "coverage", "match_items", "similarity", "span_valid", "same_value", "norm_text", "norm_name",
     "aggregate", "HEADLINE_METRICS", "LOWER_IS_BETTER", "ITEM_THRESHOLD",

@@ -75,3 +75,20 @@ def compare(a: Scorecard | Mapping, b: Scorecard | Mapping, *, tol: float = 1e-1
             continue
         out.append(Diff(k, va, vb))
     return out
+
+
+def regressions(baseline: Scorecard | Mapping, card: Scorecard | Mapping, *, tol: float = 1e-9) -> list[Diff]:
+    """Headline figures of ``card`` that are worse than ``baseline`` (the gate of ``xxgk eval --baseline``).
+
+    A headline metric that the baseline has and the card lacks (or has as ``None``) is a regression too.
+    """
+    cb = baseline if isinstance(baseline, Scorecard) else Scorecard.from_dict(baseline)
+    cc = card if isinstance(card, Scorecard) else Scorecard.from_dict(card)
+    out = []
+    for name in HEADLINE_METRICS + LOWER_IS_BETTER:
+        a, b = cb.overall.get(name), cc.overall.get(name)
+        if a is None:
+            continue
+        if b is None or (b < a - tol if name in HEADLINE_METRICS else b > a + tol):
+            out.append(Diff(f"overall.{name}", a, b))
+    return out

@@ -1,0 +1,5 @@
+"""``python -m extract`` is the ``xxgk`` command."""
+
+from .cli import main
+
+main()
