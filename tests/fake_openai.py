@@ -83,7 +83,8 @@ class FakeOpenAI:
         self.in_flight = 0
         self.max_in_flight = 0
         self._queue: list[Reply] = []
-        self._lock = threading.Lock()
+        self._gen = 0                     # bumped by reset(): a request still being served from before
+        self._lock = threading.Lock()     # a reset (a client that timed out) is not counted after it
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -97,6 +98,7 @@ class FakeOpenAI:
             self._queue.clear()
             self.requests.clear()
             self.in_flight = self.max_in_flight = 0
+            self._gen += 1
             self.reject.clear()
             self.answer = None
             self.delay = 0.0
@@ -140,16 +142,26 @@ class FakeOpenAI:
     # -- serving --------------------------------------------------------------
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         raw = h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
         with self._lock:
+            gen = self._gen
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             reply = self._queue.pop(0) if self._queue else Reply()
+            req = None
+            if isinstance(body, dict):  # recorded on arrival, so it counts for the test that sent it
+                req = Request(body=body, headers={k.lower(): v for k, v in h.headers.items()}, raw=raw)
+                self.requests.append(req)
         try:
             time.sleep(self.delay if reply.delay is None else reply.delay)
-            status, headers, payload = self._respond(h, raw, reply)
+            status, headers, payload = self._respond(h, req, reply)
         finally:
             with self._lock:
-                self.in_flight -= 1
+                if gen == self._gen:
+                    self.in_flight -= 1
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         try:
             h.send_response(status)
@@ -162,16 +174,12 @@ class FakeOpenAI:
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
             pass
 
-    def _respond(self, h: BaseHTTPRequestHandler, raw: bytes, reply: Reply) -> tuple[int, dict, dict]:
+    def _respond(self, h: BaseHTTPRequestHandler, req: Request | None, reply: Reply) -> tuple[int, dict, dict]:
         if h.path.rstrip("/") != "/v1/chat/completions":
             return 404, {}, _error(f"no route {h.path}", "not_found")
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return 400, {}, _error("request body is not JSON", "invalid_request_error")
-        req = Request(body=body, headers={k.lower(): v for k, v in h.headers.items()}, raw=raw)
-        with self._lock:
-            self.requests.append(req)
+        if req is None:
+            return 400, {}, _error("request body is not a JSON object", "invalid_request_error")
+        body = req.body
         if not body.get("model"):
             return 400, {}, _error("you must provide a model parameter", "invalid_request_error")
         msgs = body.get("messages")

@@ -406,3 +406,14 @@ def test_answer_schema_channel_types_match_the_domain_types():
     for obj in objects:
         assert obj["additionalProperties"] is False
         assert set(obj["required"]) == set(obj["properties"])
+
+
+def test_fake_server_does_not_count_a_request_from_before_a_reset(fake_llm, shanyang):
+    """Regression: a timed-out request still being served was once counted by the next test."""
+    doc, secs = shanyang
+    fake_llm.enqueue(Reply(delay=0.6))
+    narr = make(fake_llm, mode="json_mode", max_retries=0, timeout=0.1).extract(doc, secs)
+    assert narr.method == "rules_fallback" and len(fake_llm.requests) == 1
+    fake_llm.reset()
+    time.sleep(0.8)  # the handler wakes, answers a closed connection
+    assert fake_llm.requests == [] and fake_llm.in_flight == 0
