@@ -21,7 +21,7 @@ from .narrative import NarrativeExtractor, get_extractor
 from .record import Record, Source
 from .sections import find_sections
 from .tables import read_tables
-from .types import Document, Finding
+from .types import SECTION_KEYS, Document, Finding
 
 NarrativeArg = NarrativeExtractor | str | None
 
@@ -60,9 +60,15 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
         # the table readers report a missing table section with its own severity
         findings.append(Finding(check=f"sections.missing.{key}", severity="info",
                                 message=f"section {key} was not found in the report"))
+    cut = _truncated_after(sections) if meta.template != "legacy" else None
+    truncated = cut is not None
+    if truncated:
+        findings.append(Finding(check="report.truncated", severity="error",
+                                message=f"the text ends in section {cut}: every later section is missing, "
+                                        f"so the file looks truncated"))
     extractor = _extractor(narrative)
     narr = extractor.extract(doc, sections) if extractor else None
-    status = _status(tables, sections, meta)
+    status = "partial" if truncated else _status(tables, sections, meta)
     return Record(id=rid, source=src, status=status, meta=meta, tables=tables, narrative=narr,
                   findings=tuple(findings), sections=sections, text=doc.text,
                   seconds=time.perf_counter() - t0)
@@ -124,12 +130,26 @@ def _source_of(p: Path) -> Source:
 
 
 def _looks_like_report(doc: Document, sections, meta) -> bool:
-    """A template table section, or a report title with a narrative section, or a legacy report."""
+    """A template table section, or a report title with a section under it, or a legacy report."""
     if meta.template == "legacy":
         return True
     if any(sections.get(k) is not None for k in ("active_disclosure", "applications", "review_litigation")):
         return True
-    return meta.agency_span is not None and sections.get("problems") is not None
+    return meta.agency_span is not None and any(sections.get(k) is not None for k in ("overview", "problems"))
+
+
+def _truncated_after(sections) -> str | None:
+    """The last section found when every section after it, 五 included, is missing (a cut-off file).
+
+    Ending after 五 is not enough: some reports leave out 六."""
+    if not sections.found:
+        return None
+    order = list(SECTION_KEYS)
+    last = max(sections.found, key=lambda s: order.index(s.key))
+    after = order[order.index(last.key) + 1:]
+    if "problems" in after and all(k in sections.missing for k in after):
+        return last.key
+    return None
 
 
 def _status(tables, sections, meta) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import extract
 import extract.batch as batch
 import extract.cli.extract_cmd as extract_cmd
 from extract.cli import _register, app
@@ -55,9 +56,11 @@ def test_every_bad_input_is_accounted_for(bad_dir, tmp_path, jobs):
     assert {"empty.txt", "binary.pdf", "binary.txt", "not_a_report.txt", "undecodable.txt",
             "huge.txt"} <= failed
     assert recs["good.txt"]["status"] == "ok"
-    assert recs["truncated.txt"]["status"] in ("partial", "ok", "failed")
-    if recs["truncated.txt"]["status"] == "partial":
-        assert recs["truncated.txt"]["findings"]
+    truncated = recs["truncated.txt"]               # title and section 一 only: a report, cut off
+    assert truncated["status"] == "partial" and truncated["meta"]["agency"] == "焦作市人民政府办公室"
+    checks = {f["check"]: f for f in truncated["findings"]}
+    assert checks["report.truncated"]["severity"] == "error" and "truncated" in checks["report.truncated"]["message"]
+    assert {"active_disclosure.missing", "applications.missing", "review_litigation.missing"} <= set(checks)
     for name in failed:
         e = errors[name]
         assert e["error_code"].startswith("E") and e["error"], e
@@ -143,3 +146,12 @@ def test_worker_crash_becomes_an_error_row_for_that_file(tmp_path, monkeypatch):
     assert by_name["r3_crash.txt"].status == "failed"
     assert by_name["r3_crash.txt"].error_code == "E900"
     assert all(r.status == "ok" for n, r in by_name.items() if n != "r3_crash.txt")
+
+
+@pytest.mark.parametrize("stop_before, truncated", [("#### 四、", True), ("#### 五、", True), ("#### 六、", False)])
+def test_a_report_cut_off_before_section_five_is_partial_and_says_so(stop_before, truncated):
+    text = (SAMPLES / "002_jiaozuo_szfb_2025.txt").read_text(encoding="utf-8")
+    rec = extract.parse_text(text[: text.index(stop_before)], narrative=None)
+    checks = {f.check for f in rec.findings}
+    assert ("report.truncated" in checks) is truncated      # a report without 六 is not called truncated
+    assert rec.status == ("partial" if truncated else "ok")
