@@ -191,3 +191,87 @@ def test_table_over_three_pages_is_one_table(tmp_path):
     assert len(apps[0].rows) == len(_sample_spec(sample, "本年新收").grid)
     rec = extract.parse_file(p, narrative=None)
     assert rec.value("applications") == extract.parse_file(SAMPLES / f"{sample}.txt", narrative=None).value("applications")
+
+
+# -- borderless tables -----------------------------------------------------------
+# Regression: the borderless fallback used to run pdfplumber's text strategy over the whole page, so
+# on any page that also held prose the "table" was the page, it failed the tabular check, and the
+# borderless table came through as loose text lines: wrapped header cells (社会公益 / 组织) and row
+# labels split over lines, and section 三 lost two columns and a row.
+
+@pytest.fixture(scope="module")
+def borderless(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("borderless")
+    return {s: build_pdf(SAMPLES / f"{s}.txt", out / f"{s}.pdf", borderless=True)
+            for s in ("001_wenfeng_cgj_2024", "002_jiaozuo_szfb_2025", "007_jiaozuo_blank_cell_2025",
+                      "010_qinghe_jtysj_2019tpl_2019")}
+
+
+def test_borderless_tables_are_grids(borderless):
+    p = borderless["002_jiaozuo_szfb_2025"]
+    doc = read_pdf(p.read_bytes(), str(p))
+    assert len(doc.tables) == 3, "one table per section, section 三 joined across its page break"
+    for t in doc.tables:
+        assert len({len(r) for r in t.rows}) == 1
+        for row in t.rows:
+            for c in row:
+                assert doc.text[c.span[0]:c.span[1]] == c.text
+    apps = _table_with(doc, "本年新收")
+    head = [c.text for r in apps.rows[:3] for c in r if not c.merged]
+    assert {"社会公益组织", "法律服务机构", "法人或其他组织", "申请人情况"} <= set(head), "wrapped header cells whole"
+    labels = {c.text for r in apps.rows for c in r}
+    assert "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请" in labels
+    assert "一、本年新收政府信息公开申请数量" in labels
+    assert len(apps.rows) == len(_sample_spec("002_jiaozuo_szfb_2025", "本年新收").grid), "repeated header dropped"
+    # an empty position beside a label is covered by it, as the ruled table's merged cell
+    top = next(r for r in apps.rows if r[0].text.startswith("一、本年新收"))
+    assert [c.text for c in top[:3]] == [top[0].text] * 3 and [c.merged for c in top[:3]] == [False, True, True]
+    assert [c.text for c in top[3:]] == ["258", "8", "0", "0", "0", "0", "266"]
+
+
+@pytest.mark.parametrize("sample", ["002_jiaozuo_szfb_2025", "016_yunxi_zrzyj_2024", "017_tongchuan_scjgj_2023"])
+def test_borderless_tables_stand_apart_from_the_prose(tmp_path, sample):
+    """Prose and headings are the same paragraphs as in the ruled rendering, none taken into a table; each
+    section's table is one table though it breaks across pages (016: the part on page 2 has no text in
+    the first column) and a label's hanging 、 touches the next column (017)."""
+    b = build_pdf(SAMPLES / f"{sample}.txt", tmp_path / "b.pdf", borderless=True)
+    r = build_pdf(SAMPLES / f"{sample}.txt", tmp_path / "r.pdf")
+    doc, ruled = read_pdf(b.read_bytes(), str(b)), read_pdf(r.read_bytes(), str(r))
+    assert [x.text for x in doc.blocks if isinstance(x, Paragraph)] == \
+        [x.text for x in ruled.blocks if isinstance(x, Paragraph)]
+    assert len(doc.tables) == len(ruled.tables) == 3
+
+
+@pytest.mark.parametrize("sample", ["001_wenfeng_cgj_2024", "002_jiaozuo_szfb_2025", "010_qinghe_jtysj_2019tpl_2019"])
+def test_borderless_pdf_parses_to_the_same_tables_as_the_text(borderless, sample):
+    from_pdf = extract.parse_file(borderless[sample], narrative=None)
+    from_txt = extract.parse_file(SAMPLES / f"{sample}.txt", narrative=None)
+    assert from_pdf.status == "ok"
+    for name in TABLES:
+        assert from_txt.value(name) is not None
+        assert from_pdf.value(name) == from_txt.value(name), name
+    assert [f.check for f in from_pdf.findings if f.severity != "info"] == \
+        [f.check for f in from_txt.findings if f.severity != "info"]
+
+
+def test_borderless_gap_between_numbers_is_a_blank_cell(borderless):
+    # 007's 三（一） row has an empty 商业企业 cell between 22 and 0: still a blank (null), not a missing cell
+    rec = extract.parse_file(borderless["007_jiaozuo_blank_cell_2025"], narrative=None)
+    assert rec.value("applications")["disclosed"]["commercial_enterprise"] is None
+    assert rec.value("applications")["disclosed"]["natural_person"] == 22
+    assert "applications.blank_cell" in [f.check for f in rec.findings]
+
+
+def test_borderless_fragment_stays_text_unless_it_continues_a_table(tmp_path, borderless):
+    # 012 has a two-row borderless table mid-page: fewer rows than BORDERLESS.min_rows, so its lines stay text
+    p = build_pdf(SAMPLES / "012_nanxi_mzj_legacy_2017.txt", tmp_path / "legacy.pdf", borderless=True)
+    doc = read_pdf(p.read_bytes(), str(p))
+    assert doc.tables == ()
+    assert "8 8 5 1 0 1 1" in [b.text for b in doc.blocks]
+    # 002's section 二 breaks after its first rows: the one-row part atop page 2 joins the table above
+    p = borderless["002_jiaozuo_szfb_2025"]
+    doc = read_pdf(p.read_bytes(), str(p))
+    active = _table_with(doc, "第二十条")
+    assert len(active.rows) == len(_sample_spec("002_jiaozuo_szfb_2025", "第二十条").grid)
+    assert [c.text for c in active.rows[-1]] == ["行政事业性收费", "0", "0", "0"]
+    assert [c.merged for c in active.rows[-1]] == [False, False, True, True]

@@ -8,8 +8,9 @@ Small stages, each a function of the one before::
          → wrapped lines joined into paragraphs
          → Document (text with tab-separated table rows; paragraphs and cells with spans)
 
-Tables come from the page's ruling lines first (``RULED``); a page with none is tried
-with the text-alignment strategy (``BORDERLESS``) for borderless tables. A merged cell
+Tables come from the page's ruling lines first (``RULED``); a page with none is searched
+for borderless tables (``BORDERLESS``): runs of lines that wide gaps cut into columns, kept
+apart from the prose and headings around them (see "borderless tables" below). A merged cell
 is one box covering several grid positions: every position it covers carries a copy.
 A PDF with no characters at all is a scan and is refused: it needs OCR.
 """
@@ -69,6 +70,8 @@ class TableSettings:
 
 RULED = TableSettings()
 BORDERLESS = TableSettings(vertical_strategy="text", horizontal_strategy="text", min_cols=3, min_rows=3)
+"""Borderless tables are found from the text's geometry (``_borderless_tables``); of these settings
+only ``min_rows`` and ``min_cols`` apply to them."""
 # a ruled part of one row is kept: it may be the tail of a table broken across pages
 
 # -- raw page items -----------------------------------------------------------
@@ -93,6 +96,9 @@ class _RawTable:
     cells: list[tuple[BBox, str]]             # y in document coordinates (page offset added)
     breaks: list[float] = field(default_factory=list)   # y where a continuation part starts
     last_page: int = 0                                   # the page its last part is on
+    ruled: bool = True                                   # False: found from text alignment alone
+    fallback: list | None = None     # a borderless fragment, too small to be a table by itself: its
+                                     # lines, used unless it continues a table across a page break
 
     def __post_init__(self) -> None:
         self.last_page = max(self.last_page, self.page)
@@ -148,9 +154,6 @@ def _page_items(page, pno: int, offset: float, ruled: TableSettings,
     from pdfplumber.utils import extract_text
 
     found = [t for t in page.find_tables(ruled.as_pdfplumber()) if _valid(t.cells, ruled)]
-    if not found and borderless is not None:
-        found = [t for t in page.find_tables(borderless.as_pdfplumber())
-                 if _valid(t.cells, borderless) and _looks_tabular(t)]
     items: list = []
     chars = page.chars
     for t in found:
@@ -160,27 +163,222 @@ def _page_items(page, pno: int, offset: float, ruled: TableSettings,
         x0, top, x1, bottom = t.bbox
         items.append(_RawTable(pno, (x0, top + offset, x1, bottom + offset), cells))
     bboxes = [t.bbox for t in found]
-
-    def outside(obj) -> bool:
-        if obj.get("object_type") != "char":
-            return True
-        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
-        return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in bboxes)
-
-    rest = page.filter(outside) if bboxes else page
-    for ln in rest.extract_text_lines(return_chars=False):
-        text = _WS.sub(" ", ln["text"]).strip()
-        if text:
-            items.append(_Line(pno, text, ln["x0"], ln["top"] + offset, ln["x1"], ln["bottom"] + offset))
+    if not found and borderless is not None:
+        for bbox, cells, whole in _borderless_tables(chars, float(page.bbox[2]), borderless):
+            cells = [((b[0], b[1] + offset, b[2], b[3] + offset), s) for b, s in cells]
+            x0, top, x1, bottom = bbox
+            fallback = None if whole else _text_lines_in(page.filter(_within([bbox])), pno, offset)
+            items.append(_RawTable(pno, (x0, top + offset, x1, bottom + offset), cells, ruled=False,
+                                   fallback=fallback))
+            bboxes.append(bbox)
+    inside = _within(bboxes)
+    rest = page.filter(lambda obj: not inside(obj)) if bboxes else page
+    items.extend(_text_lines_in(rest, pno, offset))
     items.sort(key=lambda it: it.top)
     return items
 
 
-def _looks_tabular(t) -> bool:
-    """A text-strategy 'table' counts when most of its rows have two or more filled cells."""
-    rows = t.extract()
-    multi = sum(1 for r in rows if sum(1 for c in r if c and c.strip()) >= 2)
-    return bool(rows) and multi >= 0.6 * len(rows)
+def _within(bboxes: list[BBox]):
+    """A page filter: the characters whose centre lies in one of the boxes."""
+    def test(obj) -> bool:
+        if obj.get("object_type") != "char":
+            return False
+        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in bboxes)
+    return test
+
+
+def _text_lines_in(page, pno: int, offset: float) -> list[_Line]:
+    out = []
+    for ln in page.extract_text_lines(return_chars=False):
+        text = _WS.sub(" ", ln["text"]).strip()
+        if text:
+            out.append(_Line(pno, text, ln["x0"], ln["top"] + offset, ln["x1"], ln["bottom"] + offset))
+    return out
+
+
+# -- borderless tables ---------------------------------------------------------
+#
+# Without ruling lines a table shows only in its text: lines that wide gaps cut into
+# segments, the segments of all its lines lining up in columns (x-ranges that no segment
+# crosses). A table starts at such a line and takes in the lines that follow while they
+# have its font size, lie close below it and cross none of its column gaps, then the lines
+# just above it on the same terms (a wrapped header cell starts higher than its row's other
+# cells). Prose and headings cross the gaps, or differ in size, or stand apart, so they stay
+# out. Lines close together are one row (a wrapped cell is one cell), and an empty grid
+# position is covered by the cell to its left, like the merged cell of a ruled table --
+# except after a number and before further cells, where it is a blank cell.
+
+_SEG_GAP = 0.4      # ems: a wider horizontal gap separates two cells on a line (a space is ~0.25)
+_ROW_GAP = 0.6      # ems: lines less far apart than this (vertically) are one row
+_NEAR = 1.5         # ems: a line further than this from a table is not part of it
+_SIZE_TOL = 0.15    # a line whose font size differs more than this (relative) is not part of a table
+_HANGING = set("、，。；：！？）》」』】〉”’,.;:!?)")   # may hang past a line's end into the gap beside it
+
+
+@dataclass(slots=True)
+class _Seg:
+    x0: float
+    x1: float       # where its last character ends, hanging punctuation aside
+    text: str
+
+
+@dataclass(slots=True)
+class _TextLine:
+    top: float
+    bottom: float
+    size: float
+    chars: list[dict]
+    segs: list[_Seg]
+
+
+def _text_lines(chars: list[dict]) -> list[_TextLine]:
+    """A page's characters as lines (one vertical centre), each cut into segments at wide gaps."""
+    groups: list[list[dict]] = []
+    anchor = 0.0
+    for c in sorted(chars, key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"])):
+        mid = (c["top"] + c["bottom"]) / 2
+        if groups and mid - anchor <= 0.3 * max(float(c.get("size") or 0), 1.0):
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+            anchor = mid
+    lines = []
+    for g in groups:
+        g.sort(key=lambda c: c["x0"])
+        ink = [c for c in g if c["text"].strip()]
+        if not ink:
+            continue
+        segs: list[_Seg] = []
+        end = 0.0                    # where the current segment's last character ends
+        for c in ink:
+            if segs and c["x0"] - end <= _SEG_GAP * max(float(c.get("size") or 0), 1.0):
+                seg = segs[-1]
+                seg.text += c["text"]
+                end = max(end, c["x1"])
+            else:
+                seg = _Seg(c["x0"], c["x0"], c["text"])
+                segs.append(seg)
+                end = c["x1"]
+            if c["text"] not in _HANGING:
+                seg.x1 = max(seg.x1, c["x1"])
+        sizes = sorted(float(c.get("size") or 0) for c in ink)
+        lines.append(_TextLine(min(c["top"] for c in ink), max(c["bottom"] for c in ink),
+                               sizes[len(sizes) // 2], g, segs))
+    lines.sort(key=lambda ln: ln.top)
+    return lines
+
+
+def _columns(lines: list[_TextLine]) -> list[tuple[float, float]]:
+    """The x-ranges the lines' segments cover, overlapping ones merged: the columns, left to right."""
+    out: list[tuple[float, float]] = []
+    for x0, x1 in sorted((s.x0, s.x1) for ln in lines for s in ln.segs):
+        if out and x0 <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], x1))
+        else:
+            out.append((x0, x1))
+    return out
+
+
+def _crosses(line: _TextLine, cols: list[tuple[float, float]]) -> bool:
+    """Whether a segment of the line runs right across the gap between two columns."""
+    return any(s.x0 < a1 and s.x1 > b0 for s in line.segs for (_, a1), (b0, _) in zip(cols, cols[1:]))
+
+
+def _joins(table: list[_TextLine], line: _TextLine, *, below: bool) -> bool:
+    size = table[0].size
+    if size <= 0 or abs(line.size - size) > _SIZE_TOL * size:
+        return False
+    gap = line.top - max(ln.bottom for ln in table) if below else min(ln.top for ln in table) - line.bottom
+    return gap <= _NEAR * size and not _crosses(line, _columns(table))
+
+
+def _table_runs(lines: list[_TextLine]) -> list[list[_TextLine]]:
+    """The runs of lines that make up borderless tables (see the section comment)."""
+    runs: list[list[int]] = []
+    cur: list[int] | None = None
+    for k, ln in enumerate(lines):
+        if cur is not None and _joins([lines[i] for i in cur], ln, below=True):
+            cur.append(k)
+            continue
+        if cur is not None:
+            runs.append(cur)
+        cur = [k] if len(ln.segs) >= 2 else None
+    if cur is not None:
+        runs.append(cur)
+    used = {i for run in runs for i in run}
+    for run in runs:
+        k = run[0] - 1
+        while k >= 0 and k not in used and _joins([lines[i] for i in run], lines[k], below=False):
+            run.insert(0, k)
+            used.add(k)
+            k -= 1
+    return [[lines[i] for i in run] for run in runs]
+
+
+def _stacked(row: list[_TextLine], starts: list[float]) -> bool:
+    """Two lines of one row each put a number in the same column: the rows were too close to tell apart."""
+    seen: set[int] = set()
+    for ln in row:
+        cols = {bisect.bisect_right(starts, s.x0) - 1 for s in ln.segs if _VALUE.match(s.text)}
+        if cols & seen:
+            return True
+        seen |= cols
+    return False
+
+
+def _borderless_tables(chars: list[dict], right: float,
+                       settings: TableSettings) -> list[tuple[BBox, list[tuple[BBox, str]], bool]]:
+    """Borderless tables on a page: ``(bbox, cells, whole)``, the cells as a ruled table's boxes would be.
+
+    Column boundaries are where the columns' text starts (the last column reaches ``right``,
+    the page's edge), so the parts of one table on two pages share them and can be joined.
+    ``whole`` is False for a fragment with fewer rows or columns than ``settings`` ask: it
+    counts only as a part of a table broken across pages.
+    """
+    from pdfplumber.utils import extract_text
+
+    out = []
+    for run in _table_runs(_text_lines(chars)):
+        size = run[0].size
+        rows: list[list[_TextLine]] = []
+        for ln in run:
+            if rows and ln.top <= max(x.bottom for x in rows[-1]) + _ROW_GAP * size:
+                rows[-1].append(ln)
+            else:
+                rows.append([ln])
+        starts = [c[0] for c in _columns(run)]
+        if any(_stacked(r, starts) for r in rows):
+            rows = [[ln] for ln in run]
+        n = len(starts)
+        if n < 2:
+            continue
+        texts = []
+        for r in rows:
+            by_col: list[list[dict]] = [[] for _ in range(n)]
+            for ln in r:
+                for c in ln.chars:
+                    by_col[max(0, bisect.bisect_right(starts, (c["x0"] + c["x1"]) / 2) - 1)].append(c)
+            texts.append([cell_text(extract_text(cs)) if cs else "" for cs in by_col])
+        if sum(1 for t in texts if sum(1 for s in t if s) >= 2) < 0.6 * len(rows):
+            continue
+        xs = starts + [max(right, max(s.x1 for ln in run for s in ln.segs))]
+        ys = [min(ln.top for ln in r) for r in rows] + [max(ln.bottom for ln in rows[-1])]
+        cells: list[tuple[BBox, str]] = []
+        for i, t in enumerate(texts):
+            j = 0
+            while j < n:
+                k = j + 1
+                if t[j]:
+                    while k < n and not t[k]:
+                        k += 1
+                    if k < n and _VALUE.match(t[j]):   # a gap after a number, before more: a blank cell
+                        k = j + 1
+                cells.append(((xs[j], ys[i], xs[k], ys[i + 1]), t[j]))
+                j = k
+        whole = len(rows) >= settings.min_rows and n >= settings.min_cols
+        out.append(((xs[0], ys[0], xs[-1], ys[-1]), cells, whole))
+    return out
 
 
 # -- running headers, footers, page numbers ------------------------------------
@@ -274,11 +472,20 @@ def _grid(raw: _RawTable) -> tuple[list[list[_Origin]], list[float]]:
 
 def _continues(prev: _RawTable, nxt: _RawTable) -> bool:
     """Same outer width on the next page, and the column edges of one part are among the other's
-    (a part whose rows all merge some columns has fewer edges; a different table has edges of its own)."""
-    if nxt.page != prev.last_page + 1 or abs(prev.bbox[0] - nxt.bbox[0]) > 3 or abs(prev.bbox[2] - nxt.bbox[2]) > 3:
+    (a part whose rows all merge some columns has fewer edges; a different table has edges of its own).
+
+    A borderless part has only the edges of the columns its rows use, and begins at the first of
+    them: two borderless parts are compared where both have columns.
+    """
+    if nxt.page != prev.last_page + 1 or prev.ruled != nxt.ruled:
+        return False
+    if abs(prev.bbox[2] - nxt.bbox[2]) > 3 or (prev.ruled and abs(prev.bbox[0] - nxt.bbox[0]) > 3):
         return False
     a = _clusters([v for b, _ in prev.cells for v in (b[0], b[2])])
     b = _clusters([v for b, _ in nxt.cells for v in (b[0], b[2])])
+    if not prev.ruled:
+        lo = max(a[0], b[0]) - 2
+        a, b = [x for x in a if x >= lo], [x for x in b if x >= lo]
 
     def within(xs: list[float], edges: list[float]) -> bool:
         return all(any(abs(x - e) <= 2 for e in edges) for x in xs)
@@ -287,19 +494,31 @@ def _continues(prev: _RawTable, nxt: _RawTable) -> bool:
 
 
 def _join_pages(pages: list[list]) -> list:
-    """Flatten the pages; a page's last table and the next page's first table of the same width join."""
+    """Flatten the pages; a page's last table and the next page's first table of the same width join.
+
+    A borderless fragment joins only that way (the tail of a table at the top of a page, or its
+    head at the foot of one); any other fragment is put back as its text lines.
+    """
     flat: list = []
     for items in pages:
         if (flat and items and isinstance(flat[-1], _RawTable) and isinstance(items[0], _RawTable)
+                and not (flat[-1].fallback is not None and items[0].fallback is not None)
                 and _continues(flat[-1], items[0])):
             prev, nxt = flat[-1], items[0]
             joined = _RawTable(prev.page, (prev.bbox[0], prev.bbox[1], prev.bbox[2], nxt.bbox[3]),
-                               prev.cells + nxt.cells, prev.breaks + [nxt.top], last_page=nxt.page)
+                               prev.cells + nxt.cells, prev.breaks + [nxt.top], last_page=nxt.page,
+                               ruled=prev.ruled)
             flat[-1] = joined
             flat.extend(items[1:])
             continue
         flat.extend(items)
-    return flat
+    out: list = []
+    for it in flat:
+        if isinstance(it, _RawTable) and it.fallback is not None:
+            out.extend(it.fallback)
+        else:
+            out.append(it)
+    return out
 
 
 def _table_rows(raw: _RawTable) -> list[list[_Origin]]:
