@@ -343,3 +343,53 @@ def test_solve_needs_exactly_one_distinct_value_set():
 def test_identity_lists_cover_the_template():
     ids = application_identities(("natural_person", "total"), ("disclosed",), ("new_received",))
     assert {i.check for i in ids} == {"applications.balance", "applications.outcomes_sum", "applications.row_total"}
+
+
+# -- grids wider than their table ----------------------------------------------
+
+HTML_SAMPLE = SAMPLES / "005_jiaozuo_szfb_2025_html.html"
+
+
+def _with_section_three(html: str, edit) -> str:
+    a = html.index("<h2>三、")
+    b = html.index("</table>", a)
+    return html[:a] + edit(html[a:b]) + html[b:]
+
+
+@pytest.mark.parametrize("where", ["right", "inside"])
+def test_an_empty_column_in_a_grid_is_not_a_column_of_blank_cells(where):
+    # a phantom column (an empty edge column, a double rule) in every row of section 三
+    def edit(t: str) -> str:
+        if where == "right":
+            return t.replace("</tr>", "<td></td></tr>")
+        t = t.replace('<td rowspan="2">自然人</td>', '<td rowspan="2">自然人</td><td rowspan="2"></td>')
+        t = t.replace('<td colspan="7">申请人情况</td>', '<td colspan="8">申请人情况</td>')
+        return re.sub(r"(<tr>.*?<td>\d+</td>)", r"\1<td></td>", t)   # after the 自然人 value of each row
+    html = _with_section_three(HTML_SAMPLE.read_text(encoding="utf-8"), edit)
+    (grid,) = [t for t in rec_tables(html) if any("本年新收" in c.text for r in t.rows for c in r)]
+    assert len({len(r) for r in grid.rows}) == 1, "the edit keeps the grid rectangular"
+    col = len(grid.rows[0]) - 1 if where == "right" else 4
+    assert {r[col].text for r in grid.rows if not r[col].merged} == {""}
+    rec = extract.parse_text(html, format="html", narrative=None)
+    assert rec.value("applications") == extract.parse_file(HTML_SAMPLE, narrative=None).value("applications")
+    assert not serious(rec)
+
+
+def test_a_header_row_ending_in_blank_cells_is_not_the_total_row():
+    # an extra column that only the first header row names (说明): the 总计 header row then ends in a blank
+    # cell, and was once read as row 三（七）总计 with every cell blank
+    def edit(t: str) -> str:
+        t = t.replace("</tr>\n<tr>", "<td></td></tr>\n<tr>").replace("</tr>\n</tbody>", "<td></td></tr>\n</tbody>")
+        return t.replace("申请人情况</td><td></td></tr>", "申请人情况</td><td>说明</td></tr>")
+    html = _with_section_three(HTML_SAMPLE.read_text(encoding="utf-8"), edit)
+    assert "<td>说明</td>" in html
+    rec = extract.parse_text(html, format="html", narrative=None)
+    (grid,) = [t for t in rec_tables(html) if "说明" in {c.text for r in t.rows for c in r}]
+    assert len({len(r) for r in grid.rows}) == 1, "the edit keeps the grid rectangular"
+    assert rec.value("applications") == extract.parse_file(HTML_SAMPLE, narrative=None).value("applications")
+    assert "applications.duplicate_row" not in {f.check for f in rec.findings}
+
+
+def rec_tables(html: str):
+    from extract import ingest
+    return ingest.from_text(html, format="html").tables

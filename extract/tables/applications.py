@@ -51,6 +51,20 @@ def header_columns(header: list[Row]) -> tuple[str, ...] | None:
     return cols if len(cols) >= 3 else None
 
 
+def _filled(row: Row) -> int:
+    """How many of a row's value tokens say something (a number, a null marker, a run of digits)."""
+    return sum(1 for t in row.values if t.kind != "blank")
+
+
+def _is_header(row: Row) -> bool:
+    """A grid row of column names whose trailing cells are blank (``…法律服务机构 | 总计 | ``): a header,
+    though ``总计`` is also the label of a data row."""
+    if _filled(row):
+        return False
+    names = sum(1 for _, name in APPLICANT_COLUMNS if name in row.label)
+    return names >= 2 or "申请人" in row.label
+
+
 def read_applications(doc: Document, section: Section | None) -> TableResult:
     if section is None:
         return TableResult(TABLE, None, findings=(Finding(
@@ -62,10 +76,10 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
     header: list[Row] = []
     pending = ""
     for row in rows:
-        if not row.has_values:
+        if not row.has_values or (not matched and _is_header(row)):
             if not matched:
                 header.append(row)
-            pending += row.label
+            pending += row.label if not row.has_values else ""
             continue
         key = match_row(row.label)
         if key is None and pending:
@@ -76,9 +90,15 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
                 header.append(row)
             continue
         if key in matched:
+            use_new = _filled(row) > _filled(matched[key])
             findings.append(Finding(check=f"{TABLE}.duplicate_row", severity="warning", table=TABLE,
                                     cells=(f"{TABLE}.{key}",),
-                                    message=f"row {ROW_LABELS[key]} appears twice; the first is used"))
+                                    message=f"row {ROW_LABELS[key]} appears twice; the "
+                                            f"{'second' if use_new else 'first'} is used (it has more values)"
+                                            if use_new else
+                                            f"row {ROW_LABELS[key]} appears twice; the first is used"))
+            if use_new:
+                matched[key] = row
             continue
         matched[key] = row
 

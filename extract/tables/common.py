@@ -28,12 +28,24 @@ def run_token(toks: list[Tok], m: int) -> Tok | None:
     return None
 
 
+def trim_edge_blanks(toks: list[Tok], m: int) -> list[Tok]:
+    """A grid row's blank cells beyond its ``m`` columns, at its ends (trailing first): cells of a
+    wider grid the table shares (two tables read as one; an unmerged label area), not values."""
+    toks = list(toks)
+    while len(toks) > m and toks[-1].kind == "blank":
+        toks.pop()
+    while len(toks) > m and toks[0].kind == "blank":
+        toks.pop(0)
+    return toks
+
+
 def readings_for(toks: list[Tok], m: int, *, integers: bool = True) -> tuple[list[Reading] | None, str]:
     """All readings of a row's value tokens for ``m`` columns, and the irregularity kind.
 
     Kind is ``""`` for a regular row (one reading), ``"count"`` or ``"run"``.
     Returns ``(None, kind)`` when there are too many readings to try.
     """
+    toks = trim_edge_blanks(toks, m)
     run = run_token(toks, m)
     if run is not None:
         digits = run.text.strip()

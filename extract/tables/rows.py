@@ -113,6 +113,23 @@ def _is_rect(table: Table) -> bool:
     return len(widths) == 1 and len(table.rows) > 1
 
 
+def _empty_columns(table: Table) -> frozenset[int]:
+    """Grid columns where no cell of their own has text, header included (a header spanning them does
+    not count): a phantom column (a double rule, an empty edge column), not a column of blank cells,
+    which has a header of its own."""
+    width = len(table.rows[0])
+    return frozenset(j for j in range(width)
+                     if not any(r[j].text.strip() and not r[j].merged for r in table.rows))
+
+
+def _first_value_column(table: Table) -> int:
+    """The leftmost grid column holding a number or a null marker: blank cells left of it are parts
+    of a row's label (an unmerged label area), not blank values."""
+    cols = [c.col for r in table.rows for c in r
+            if c.text.strip() and (parse_number(c.text.strip()) is not None or is_null_marker(c.text.strip()))]
+    return min(cols, default=0)
+
+
 def rows_in(doc: Document, span: Span) -> list[Row]:
     """Every row (grid row or text line) whose start lies inside ``span``, in order."""
     out: list[Row] = []
@@ -122,8 +139,11 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
             continue
         if isinstance(block, Table):
             grid = doc.format in ("html", "pdf", "docx", "doc") and _is_rect(block)
+            empty = _empty_columns(block) if grid else frozenset()
+            first_value = _first_value_column(block) if grid else 0
             for r in block.rows:
-                cells = [(c.text, c.span) for c in r if not c.merged]
+                cells = [(c.text, c.span) for c in r if not c.merged and c.col not in empty
+                         and (c.col >= first_value or c.text.strip())]
                 if not cells or not (start <= cells[0][1][0] < end):
                     continue
                 if len(cells) == 1 and is_page_debris(cells[0][0]):
