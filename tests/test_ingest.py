@@ -13,7 +13,7 @@ from extract.errors import IngestError, UnsupportedFormat
 from extract.ingest import (MAX_BYTES, choose_format, decode_bytes, document_from_text, from_text, load,
                             load_with_bytes, register, sniff_format)
 from extract.ingest import _READERS
-from extract.types import Document, Paragraph, Table
+from extract.types import Document, Paragraph
 
 SAMPLES = Path(__file__).resolve().parent.parent / "eval" / "samples"
 REPORT = "焦作市人民政府办公室 2025 年政府信息公开工作年度报告\n一、总体情况\n依申请公开事项 266 件，上年结转 2 件。\n"

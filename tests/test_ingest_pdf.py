@@ -11,7 +11,8 @@ import pytest
 
 import extract
 from extract.errors import IngestError
-from extract.ingest.pdf import NO_TEXT_LAYER, TableSettings, cell_text, read_pdf
+from extract.ingest.layout import cell_text
+from extract.ingest.pdf import NO_TEXT_LAYER, TableSettings, read_pdf
 from extract.types import Paragraph, Table
 
 from builders import RUNNING_HEADER, build_pdf, build_scanned_pdf, parse_sample, table_layout

@@ -8,8 +8,6 @@ run or its outputs could not be written (no output file was replaced); 130 inter
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
 from typing import Optional

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import IngestError
 from ..types import Document
-from .pdf import _Origin, _join, assemble, cell_text
+from .layout import GridCell, assemble, cell_text, join_wrapped
 
 __all__ = ["read_docx", "read_doc", "DOC_TIMEOUT_S", "NO_SOFFICE"]
 
@@ -39,7 +39,7 @@ def _para_text(p_el) -> str:
 def _tc_text(tc) -> str:
     text = ""
     for p in tc.iter(_qn("w:p")):
-        text = _join(text, cell_text(_para_text(p)))
+        text = join_wrapped(text, cell_text(_para_text(p)))
     return text
 
 
@@ -53,10 +53,10 @@ def _int_attr(el, path: str, default: int) -> int:
         return default
 
 
-def _grid(tbl) -> list[list[_Origin]]:
-    rows: list[list[_Origin | None]] = []
+def _grid(tbl) -> list[list[GridCell]]:
+    rows: list[list[GridCell | None]] = []
     for tr in tbl.iterchildren(_qn("w:tr")):
-        row: list[_Origin | None] = [None] * _int_attr(tr, f"{_qn('w:trPr')}/{_qn('w:gridBefore')}", 0)
+        row: list[GridCell | None] = [None] * _int_attr(tr, f"{_qn('w:trPr')}/{_qn('w:gridBefore')}", 0)
         r = len(rows)
         for tc in tr.iterchildren(_qn("w:tc")):
             span = max(1, _int_attr(tc, f"{_qn('w:tcPr')}/{_qn('w:gridSpan')}", 1))
@@ -67,14 +67,14 @@ def _grid(tbl) -> list[list[_Origin]]:
                 above.r1 = r
                 row.extend([above] * span)
                 continue
-            o = _Origin(_tc_text(tc), r, c, r, c + span - 1)
+            o = GridCell(_tc_text(tc), r, c, r, c + span - 1)
             row.extend([o] * span)
         rows.append(row)
     width = max((len(r) for r in rows), default=0)
-    grid: list[list[_Origin]] = []
+    grid: list[list[GridCell]] = []
     for r, row in enumerate(rows):
         row = row + [None] * (width - len(row))
-        grid.append([o if o is not None else _Origin("", r, c, r, c, filler=True) for c, o in enumerate(row)])
+        grid.append([o if o is not None else GridCell("", r, c, r, c, filler=True) for c, o in enumerate(row)])
     return grid
 
 

@@ -26,7 +26,8 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
 
 from ..errors import IngestError
-from ..types import Block, Cell, Document, Paragraph, Table
+from ..types import Document
+from .layout import GridCell, assemble
 from .text import _BOMS, _looks_binary, _normal_encoding, decode_bytes, normalize_newlines
 
 __all__ = ["document_from_html", "read_html", "decode_html"]
@@ -102,16 +103,8 @@ def read_html(data: bytes, path: str | None = None) -> Document:
 # -- tree → raw blocks ----------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class _GridCell:
-    text: str
-    row: int
-    col: int
-    origin: tuple[int, int]          # (row, col) of the source cell's top-left position
-
-
-@dataclass(frozen=True, slots=True)
 class _RawTable:
-    grid: tuple[tuple[_GridCell, ...], ...]
+    grid: tuple[tuple[GridCell, ...], ...]   # a merged cell is one object at every position it covers
 
 
 def _collapse(parts: list[str]) -> str:
@@ -265,20 +258,21 @@ def _span_attr(cell: Tag, name: str, limit: int, zero_ok: bool = False) -> int:
     return min(n, limit)
 
 
-def _grid(rows: list[list[tuple[str, int, int]]]) -> tuple[tuple[_GridCell, ...], ...]:
+def _grid(rows: list[list[tuple[str, int, int]]]) -> tuple[tuple[GridCell, ...], ...]:
     """Resolve rowspan/colspan into positions; rows are cut at the table's last source row."""
     n_rows = len(rows)
-    taken: dict[tuple[int, int], _GridCell] = {}
+    taken: dict[tuple[int, int], GridCell] = {}
     for r, cells in enumerate(rows):
         col = 0
         for text, rowspan, colspan in cells:
             while (r, col) in taken:
                 col += 1
             last = n_rows if rowspan == -1 else min(n_rows, r + rowspan)
+            cell = GridCell(text, r, col, last - 1, col + colspan - 1)
             for rr in range(r, last):
                 for cc in range(col, col + colspan):
                     if (rr, cc) not in taken:
-                        taken[(rr, cc)] = _GridCell(text=text, row=rr, col=cc, origin=(r, col))
+                        taken[(rr, cc)] = cell
             col += colspan
     out = []
     for r in range(n_rows):
@@ -288,53 +282,11 @@ def _grid(rows: list[list[tuple[str, int, int]]]) -> tuple[tuple[_GridCell, ...]
     return tuple(out)
 
 
-# -- raw blocks → Document ---------------------------------------------------------
-
-def _assemble(raw: list[str | _RawTable]) -> tuple[str, tuple[Block, ...]]:
-    parts: list[str] = []
-    blocks: list[Block] = []
-    pos = 0
-
-    def add_line(line: str) -> int:
-        nonlocal pos
-        if parts:
-            parts.append("\n")
-            pos += 1
-        start = pos
-        parts.append(line)
-        pos += len(line)
-        return start
-
-    for item in raw:
-        if isinstance(item, str):
-            s = add_line(item)
-            blocks.append(Paragraph(text=item, span=(s, s + len(item))))
-            continue
-        spans: dict[tuple[int, int], tuple[int, int]] = {}
-        out_rows: list[tuple[Cell, ...]] = []
-        t_start = t_end = None
-        for r, grow in enumerate(item.grid):
-            own = [c for c in grow if c.origin == (c.row, c.col)]
-            if own:
-                s = add_line("\t".join(c.text for c in own))
-                t_start = s if t_start is None else t_start
-                for c in own:
-                    spans[c.origin] = (s, s + len(c.text))
-                    s += len(c.text) + 1
-                t_end = pos
-            out_rows.append(tuple(
-                Cell(text=c.text, span=spans[c.origin], row=r, col=c.col, merged=c.origin != (c.row, c.col))
-                for c in grow))
-        if t_start is not None:
-            blocks.append(Table(rows=tuple(out_rows), span=(t_start, t_end)))
-    return "".join(parts), tuple(blocks)
-
-
 def document_from_html(html: str, *, path: str | None = None, encoding: str | None = None) -> Document:
     """Visible text and tables of an HTML page (see the module docstring)."""
     soup = BeautifulSoup(normalize_newlines(html), "lxml")
     walker = _Walker(soup)
     walker.walk(soup)
     walker.flush()
-    text, blocks = _assemble(walker.out)
-    return Document(text=text, blocks=blocks, format="html", encoding=encoding, path=path)
+    items = [it if isinstance(it, str) else (it.grid, None) for it in walker.out]
+    return assemble(items, format="html", path=path, encoding=encoding)

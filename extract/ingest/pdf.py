@@ -24,9 +24,10 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import IngestError
-from ..types import Cell, Document, Paragraph, Table
+from ..types import Document
+from .layout import GridCell, assemble, cell_text, join_wrapped
 
-__all__ = ["TableSettings", "RULED", "BORDERLESS", "read_pdf", "assemble", "cell_text"]
+__all__ = ["TableSettings", "RULED", "BORDERLESS", "read_pdf", "NO_TEXT_LAYER"]
 
 NO_TEXT_LAYER = "no text layer (scanned; needs OCR)"
 
@@ -109,27 +110,7 @@ class _RawTable:
 
 
 _VALUE = re.compile(r"^[\d.,，\-—–/％%\s]+$")   # a number-like cell: never continued into a blank
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _WS = re.compile(r"\s+")
-
-
-def _join(a: str, b: str) -> str:
-    """Join two wrapped pieces: no space where either side is CJK, one space between Latin/digits."""
-    if not a or not b:
-        return a + b
-    if _CJK.match(a[-1]) or _CJK.match(b[0]):
-        return a + b
-    return a + " " + b
-
-
-def cell_text(raw: str) -> str:
-    """A cell's text: its lines joined (CJK-aware), whitespace collapsed."""
-    out = ""
-    for line in raw.split("\n"):
-        line = _WS.sub(" ", line).strip()
-        if line:
-            out = _join(out, line)
-    return out
 
 
 def _chars_by_cell(chars: list[dict], boxes: list[BBox]) -> list[list[dict]]:
@@ -435,28 +416,18 @@ def _index(edges: list[float], v: float) -> int:
     return min(i, len(edges) - 1)
 
 
-@dataclass(slots=True, eq=False)
-class _Origin:
-    text: str
-    r0: int
-    c0: int
-    r1: int
-    c1: int
-    filler: bool = False        # a grid position no box covers
-
-
-def _grid(raw: _RawTable) -> tuple[list[list[_Origin]], list[float]]:
+def _grid(raw: _RawTable) -> tuple[list[list[GridCell]], list[float]]:
     """Cell boxes → a full grid of origins (a merged box fills every position it covers)."""
     xs = _clusters([v for b, _ in raw.cells for v in (b[0], b[2])])
     ys = _clusters([v for b, _ in raw.cells for v in (b[1], b[3])])
     nr, nc = len(ys) - 1, len(xs) - 1
-    grid: list[list[_Origin | None]] = [[None] * nc for _ in range(nr)]
+    grid: list[list[GridCell | None]] = [[None] * nc for _ in range(nr)]
     for (x0, top, x1, bottom), text in sorted(raw.cells, key=lambda c: (c[0][1], c[0][0])):
         c0, c1 = _index(xs, x0), _index(xs, x1) - 1
         r0, r1 = _index(ys, top), _index(ys, bottom) - 1
         if c1 < c0 or r1 < r0:
             continue
-        o = _Origin(text, r0, c0, r1, c1)
+        o = GridCell(text, r0, c0, r1, c1)
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
                 if grid[r][c] is None:
@@ -464,7 +435,7 @@ def _grid(raw: _RawTable) -> tuple[list[list[_Origin]], list[float]]:
     for r in range(nr):
         for c in range(nc):
             if grid[r][c] is None:
-                grid[r][c] = _Origin("", r, c, r, c, filler=True)
+                grid[r][c] = GridCell("", r, c, r, c, filler=True)
     # the gap between a table's part on one page and its part on the next is no row
     keep = [r for r in range(nr) if not all(o.filler for o in grid[r])]  # type: ignore[union-attr]
     return [grid[r] for r in keep], [ys[r] for r in keep]  # type: ignore[misc]
@@ -521,7 +492,7 @@ def _join_pages(pages: list[list]) -> list:
     return out
 
 
-def _table_rows(raw: _RawTable) -> list[list[_Origin]]:
+def _table_rows(raw: _RawTable) -> list[list[GridCell]]:
     """The grid, with each continuation's repeated header dropped and split rowspans rejoined."""
     grid, ys = _grid(raw)
     if not raw.breaks:
@@ -540,7 +511,7 @@ def _table_rows(raw: _RawTable) -> list[list[_Origin]]:
     return rows
 
 
-def _rejoin_rowspans(last: list[_Origin], part: list[list[_Origin]]) -> None:
+def _rejoin_rowspans(last: list[GridCell], part: list[list[GridCell]]) -> None:
     """A vertical merge cut by the page break leaves a blank box on the new page: give it the origin."""
     for c, above in enumerate(last):
         below = part[0][c]
@@ -569,70 +540,10 @@ def _paragraphs(items: list) -> list:
             same_page = prev.page == it.page
             if (prev.x1 >= right - 1.5 * height and it.x0 <= left + 0.5 * height
                     and (not same_page or it.top - prev.bottom <= 0.8 * height)):
-                out[-1] = _Line(it.page, _join(prev.text, it.text), it.x0, it.top, it.x1, it.bottom)
+                out[-1] = _Line(it.page, join_wrapped(prev.text, it.text), it.x0, it.top, it.x1, it.bottom)
                 continue
         out.append(it)
     return out
-
-
-# -- assembly -----------------------------------------------------------------
-
-def assemble(items: list, *, format: str, path: str | None, pages: int | None = None) -> Document:
-    """Paragraph strings and ``(grid, page)`` tables, in order → a Document.
-
-    Each grid row is rendered as one line holding the cells that start in it, tab-separated;
-    every grid position gets a ``Cell``, the ones a merged cell covers as copies (``merged=True``).
-    """
-    parts: list[str] = []
-    pos = 0
-    blocks: list = []
-
-    def emit(s: str) -> int:
-        nonlocal pos
-        if parts:
-            parts.append("\n")
-            pos += 1
-        start = pos
-        parts.append(s)
-        pos += len(s)
-        return start
-
-    for it in items:
-        if isinstance(it, str):
-            start = emit(it)
-            blocks.append(Paragraph(text=it, span=(start, pos)))
-            continue
-        grid, page = it
-        if not grid:
-            continue
-        spans: dict[int, tuple[int, int]] = {}
-        rows: list[tuple[Cell, ...]] = []
-        t_start = None
-        for r, row in enumerate(grid):
-            seen: list[_Origin] = []          # the cells that start in this row, once each
-            for o in row:
-                if id(o) not in spans and all(o is not s for s in seen):
-                    seen.append(o)
-            p = emit("")
-            if t_start is None:
-                t_start = p
-            for i, o in enumerate(seen):
-                if i:
-                    parts.append("\t")
-                    p += 1
-                parts.append(o.text)
-                spans[id(o)] = (p, p + len(o.text))
-                p += len(o.text)
-            pos = p
-            first_col: dict[int, int] = {}
-            for c, o in enumerate(row):
-                first_col.setdefault(id(o), c)
-            started = {id(o) for o in seen}
-            rows.append(tuple(Cell(text=o.text, span=spans[id(o)], row=r, col=c,
-                                   merged=not (id(o) in started and first_col[id(o)] == c))
-                              for c, o in enumerate(row)))
-        blocks.append(Table(rows=tuple(rows), span=(t_start, pos), page=page))
-    return Document(text="".join(parts), blocks=tuple(blocks), format=format, path=path, pages=pages)
 
 
 def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RULED,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..textnorm import fold, strip_enumerators
+from ..textnorm import strip_enumerators
 from ..types import Document, Finding, Section, TableResult
 from .common import blank_finding, readings_for, spans_of
 from .rows import rows_in
