@@ -78,7 +78,7 @@ def _as_dict(record: Record | Mapping) -> Mapping:
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):  # records are plain dicts (an ABC check costs ~3x more per cell)
         for k, v in value.items():
             _flatten(f"{prefix}.{k}", v, out)
     else:

@@ -101,7 +101,9 @@ def _build():
     words.update({w: "n" for w in NOT_CHANNELS})
     nlp.tokenizer = JiebaTagger(nlp.vocab, words)
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
-    ruler.add_patterns([{"label": "CHANNEL", "id": kind, "pattern": [{"ORTH": w}]}
+    # phrase patterns (a PhraseMatcher over the tokenized words): each word is one token of the
+    # private dictionary, so it matches only as a whole token, as a token pattern would, but faster
+    ruler.add_patterns([{"label": "CHANNEL", "id": kind, "pattern": w}
                         for kind, ws in CHANNEL_WORDS.items() for w in ws])
     # quoted names may hold a channel word (《焦作日报》): spans, which may overlap the entities
     quotes = nlp.add_pipe("span_ruler", config={"spans_key": "quoted"})
