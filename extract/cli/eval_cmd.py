@@ -131,6 +131,8 @@ def eval_command(
 ) -> None:
     """Measure the extractor on labelled samples: tables, meta, findings, narrative, cost."""
     console = Console(highlight=False)
+    if not console.is_terminal:   # a pipe or a file: wide enough that the per-report table stays readable
+        console = Console(highlight=False, width=170)
     if compare_:
         if samples or records:
             _die("--compare takes two scorecards and no --samples/--records")
