@@ -156,5 +156,16 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
                 continue
             row = _make_row([(block.text, block.span)], False)
             if row is not None:
-                out.append(row)
+                _append_text_row(out, row)
     return out
+
+
+def _append_text_row(out: list[Row], row: Row) -> None:
+    """A line of values only continues the labelled text row above it: text dumps that put every
+    cell on a line of its own (``规章`` / ``0`` / ``0`` / ``0``) or wrap a row's numbers."""
+    if not row.labels and out and not out[-1].grid and out[-1].labels and row.has_values:
+        prev = out[-1]
+        out[-1] = Row(labels=prev.labels, values=prev.values + row.values, edge_blanks=prev.edge_blanks,
+                      span=(prev.span[0], row.span[1]), grid=False, label=prev.label)
+    else:
+        out.append(row)
