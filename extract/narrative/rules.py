@@ -168,12 +168,16 @@ _RESPONSE = re.compile(r"针对(?:上述|以上|这些|前述|存在的)?(?:问�
 _SHOWN_AS = re.compile(r"(?:主要|具体)?(?:表现|体现)(?:在|为)[：:]?")
 
 
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_COLON = re.compile(r"[：:]")
+
+
 def _segments(para: _Para) -> list[_Para]:
     """A paragraph cut where a sentence opens a new part: a heading label (``改进情况：``),
     ``下一步，我们将`` or ``针对上述问题，``."""
     p = para.text
     cuts = [0]
-    for m in re.finditer(r"[。！？!?]", p):
+    for m in _SENTENCE_END.finditer(p):
         s = m.end()
         if s < len(p) and (_heading(p[s:]) or _NEXT_STEP.match(p, s) or _RESPONSE.match(p, s)):
             cuts.append(s)
@@ -183,7 +187,7 @@ def _segments(para: _Para) -> list[_Para]:
     return [_Para(p[a:b], para.index[a:b]) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
-def split_problems(text: str, span: Span) -> tuple[list[tuple[Span, Mode]], list[str]]:
+def split_problems(text: str, span: Span) -> list[tuple[Span, Mode]]:
     """Problem and improvement item spans of section 五, in source order."""
     items: list[tuple[Span, Mode]] = []
     mode: Mode | None = None
@@ -200,8 +204,8 @@ def split_problems(text: str, span: Span) -> tuple[list[tuple[Span, Mode]], list
             at, mode = opener.end(), "improvements"
         enums = _enumerators(p, at)
         first = enums[0].start() if enums else None
-        sentence_end = re.compile(r"[。！？!?]").search(p, at)
-        colon = re.compile(r"[：:]").search(p, at)
+        sentence_end = _SENTENCE_END.search(p, at)
+        colon = _COLON.search(p, at)
         shown = _SHOWN_AS.search(p, at, sentence_end.start() if sentence_end else len(p))
         lead_end = None
         if first is not None and first > at:
@@ -231,7 +235,7 @@ def split_problems(text: str, span: Span) -> tuple[list[tuple[Span, Mode]], list
             if b - a >= 2 and not _NOTHING.match(p, a, b):
                 items.append((para.span(a, b), para_mode))
         mode = para_mode
-    return items, []
+    return items
 
 
 class RuleExtractor:
@@ -248,8 +252,7 @@ class RuleExtractor:
         improvements: list[NarrativeItem] = []
         sec = sections.get("problems")
         if sec is not None:
-            spans, _ = split_problems(text, sec.span)
-            for span, mode in spans:
+            for span, mode in split_problems(text, sec.span):
                 item = NarrativeItem(clean_item(text[span[0]:span[1]]), span, "exact")
                 (problems if mode == "problems" else improvements).append(item)
         other = sections.get("other_matters")
