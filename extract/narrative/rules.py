@@ -164,8 +164,10 @@ def _sentences(p: str, a: int, b: int) -> list[tuple[int, int]]:
 
 _RESPONSE = re.compile(r"针对(?:上述|以上|这些|前述|存在的)?(?:问题|不足|短板|差距)[，,]?"
                        r"(?:我们|我局|我单位|本单位|本机关|我委|我办|我区|我市|我县|我中心|我院)?(?:将|要)?[，,]?")
-# in a segment's first sentence, these end a lead-in as a colon does (…仍有差距，主要表现在……)
-_SHOWN_AS = re.compile(r"(?:主要|具体)?(?:表现|体现)(?:在|为)[：:]?")
+# in a segment's first sentence, these end a lead-in as a colon does (…仍有差距，主要表现在……;
+# …还存在一些不足，如……)
+_SHOWN_AS = re.compile(r"(?:主要|具体)?(?:表现|体现)(?:在|为)[：:]?"
+                       r"|(?<=不足|问题|短板|差距)[，,]?(?:主要是|比如|例如|如)[：:，,]?")
 
 
 _SENTENCE_END = re.compile(r"[。！？!?]")
