@@ -138,6 +138,13 @@ CHANNELS = [
                  [("wechat", "某某教育")], id="new-media-dropped-when-a-platform-is-named"),
     pytest.param("在“信用中国（某某）”网站和国家企业信用信息公示系统公示行政许可信息。",
                  [("website", "信用中国（某某）"), ("other_platform", "国家企业信用信息公示系统")], id="platforms"),
+    pytest.param("利用“平安某某”抖音号和快手号发布短视频35条，通过“某某城管”微信公众号、视频号发布信息。",
+                 [("short_video", "平安某某"), ("wechat", "某某城管"), ("wechat_channels", "某某城管")],
+                 id="one-name-shared-by-coordinated-platforms"),
+    pytest.param("通过安阳日报、安阳广播电视台等传统媒体发布政策解读20篇。",
+                 [("print", "安阳日报"), ("broadcast", "安阳广播电视台")], id="broadcaster-named-like-a-paper"),
+    pytest.param("在区政务服务中心设立政府信息公开查阅点，方便群众查阅。", [("onsite", "查阅点")],
+                 id="reading-point"),
     pytest.param("本局门户网站信息公开栏目共发布信息50条，召开新闻发布会3场。",
                  [("website", "本局门户网站"), ("press_conference", "新闻发布会")], id="column-is-not-a-board"),
 ]

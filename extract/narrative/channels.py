@@ -18,8 +18,11 @@ Names, per schema.md:
   noun (a preposition 在/通过/以, a verb, a conjunction, a punctuation mark, a
   number) — ``在|区政府|信息公开网站`` → ``区政府信息公开网站``; a bare ``网站``,
   ``日报`` or ``公报`` with no such phrase has no name;
-* for onsite media, press conferences and broadcasts, that phrase only after
-  在/于 (``在局办事大厅公开栏`` → ``局办事大厅公开栏``), else the channel word;
+* for onsite media and press conferences, that phrase only after 在/于
+  (``在局办事大厅公开栏`` → ``局办事大厅公开栏``), else the channel word; broadcasts are named
+  like websites (``焦作广播电视台``);
+* a platform word right after a named one and a conjunction shares its name
+  (``“平安某某”抖音号和快手号``: both are 平安某某);
 * a phrase led by a quantifier (各乡镇…, 全市…) names no single medium: the word;
 * platform words with no name (微信公众号, 微博, 抖音, 政务新媒体) → ``None``.
 
@@ -36,7 +39,7 @@ from ..types import Channel, ChannelType, Document, Sections, Span
 from .nlp import CHANNEL_WORDS, MAX_QUOTED, QUOTE_CLOSE, QUOTE_OPEN, channel_pipeline
 
 _NAMED_TYPES = frozenset({"website", "print", "other_platform"})
-_PLACE_TYPES = frozenset({"onsite", "press_conference", "broadcast"})
+_PLACE_TYPES = frozenset({"onsite", "press_conference"})
 _GENERIC = frozenset({"wechat", "wechat_channels", "weibo", "short_video", "app", "new_media"})
 _PLATFORMS = frozenset({"wechat", "wechat_channels", "weibo", "short_video", "app"})
 _UNNAMED_WORDS = frozenset({"网站", "日报", "公报"})
@@ -49,7 +52,7 @@ _CLAUSE = re.compile(r"[^，,；;。！？!?\n]+")
 # a prefilter: only clauses holding a channel word are tokenized
 _ANY_WORD = re.compile("|".join(sorted({re.escape(w) for ws in CHANNEL_WORDS.values() for w in ws},
                                        key=len, reverse=True)))
-_PUBLISH = re.compile(r"发布(?!渠道|平台|机制|流程|审核|权限)|公示|刊登|刊发|推送|播报|播放|张贴|转载|登载"
+_PUBLISH = re.compile(r"发布(?!渠道|平台|机制|流程|审核|权限)|公示|刊登|刊发|推送|播报|播放|张贴|转载|登载|查阅"
                       r"|公开(?:政府|政务)?信息|主动公开|为载体|载体|为核心|为主|为补充|宣传")
 _PUBLISH_VERB = re.compile(r"发布|公示|刊登|刊发|推送|播报|张贴")
 # clauses about watching or keeping up sites (often other bodies'), not publishing on them
@@ -105,6 +108,11 @@ def _doc_channels(doc, off: int) -> list[Channel]:
         if any(q.start < ent.start and ent.end < q.end and _names_next(doc, q) for q in quoted):
             continue  # part of a quoted name of the channel that follows (“信用中国（某某）”网站)
         name, start, end = _name(doc, ent, kind, quoted)
+        prev = found[-1] if found else None
+        if (name is None and kind in _GENERIC and prev is not None and prev.type in _PLATFORMS
+                and prev.name is not None and _coordinated(doc, prev.span[1] - off, ent.start_char)):
+            name = prev.name  # “平安某某”抖音号和快手号: one account name for both platforms
+            start = prev.span[0] - off
         found.append(Channel(kind, name, (off + start, off + end)))
         last_end = ent.end_char
     return found
@@ -135,6 +143,11 @@ def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int]:
             return None, ent.start_char, ent.end_char
         return ent.text, ent.start_char, ent.end_char
     return prefix + ent.text, doc[i].idx, ent.end_char
+
+
+def _coordinated(doc, a: int, b: int) -> bool:
+    """Only a conjunction (和, 及, 与, 、) lies between characters ``a`` and ``b`` of the clause."""
+    return doc.text[a:b].strip() in ("和", "及", "与", "、", "以及")
 
 
 def _names_next(doc, q) -> bool:
