@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from ..textnorm import fold, strip_enumerators
 from ..types import Document, Finding, Section, TableResult
-from .common import blank_finding, irregular_finding, readings_for, spans_of, token_value
+from .common import blank_finding, irregular_finding, readings_for, spans_of, token_value, trim_edge_blanks
 from .identities import application_identities
 from .rows import Row, rows_in
 from .solve import Irregular, solve
@@ -79,7 +79,8 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
         if not row.has_values or (not matched and _is_header(row)):
             if not matched:
                 header.append(row)
-            pending += row.label if not row.has_values else ""
+            if not row.has_values:
+                pending += row.label
             continue
         key = match_row(row.label)
         if key is None and pending:
@@ -90,13 +91,11 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
                 header.append(row)
             continue
         if key in matched:
-            use_new = _filled(row) > _filled(matched[key])
+            use_new = _filled(row) > _filled(matched[key])   # keep the one with more values
             findings.append(Finding(check=f"{TABLE}.duplicate_row", severity="warning", table=TABLE,
                                     cells=(f"{TABLE}.{key}",),
                                     message=f"row {ROW_LABELS[key]} appears twice; the "
-                                            f"{'second' if use_new else 'first'} is used (it has more values)"
-                                            if use_new else
-                                            f"row {ROW_LABELS[key]} appears twice; the first is used"))
+                                            f"{'second (it has more values)' if use_new else 'first'} is used"))
             if use_new:
                 matched[key] = row
             continue
@@ -136,7 +135,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
                                     cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
                                     message=f"row {ROW_LABELS[key]} was not found; its cells are null"))
             continue
-        toks = list(row.values)
+        toks = trim_edge_blanks(list(row.values), m)
         bad = [t for t in toks if t.kind == "num" and (isinstance(t.value, float) or (t.value or 0) < 0)]
         if bad:
             findings.append(Finding(check=f"{TABLE}.unreadable", severity="error", table=TABLE,
