@@ -15,7 +15,8 @@ from extract.narrative.schema import NarrativeAnswer
 from extract.types import Document, Paragraph, Section, Sections
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).parent / "golden" / "narrative.v1.rendered.txt"
+GOLDEN = Path(__file__).parent / "golden"
+VERSIONS = ("narrative.v1", "narrative.v2")
 
 FIXED_EXCERPT = ("【一、总体情况（提到公开渠道的句子）】\n"
                  "本年度，我局通过“某某发布”微信公众号发布信息 12 条。\n"
@@ -27,11 +28,13 @@ def render_flat(messages: list[tuple[str, str]]) -> str:
     return "".join(f"=== {role} ===\n{content}\n" for role, content in messages)
 
 
-def test_rendered_prompt_is_pinned():
-    got = render_flat(render_messages(load_prompt("narrative.v1"), FIXED_EXCERPT))
+@pytest.mark.parametrize("version", VERSIONS)
+def test_rendered_prompt_is_pinned(version):
+    golden = GOLDEN / f"{version}.rendered.txt"
+    got = render_flat(render_messages(load_prompt(version), FIXED_EXCERPT))
     if os.environ.get("XXGK_UPDATE_GOLDEN") == "1":  # regenerate deliberately, then review the diff
-        GOLDEN.write_text(got, encoding="utf-8")
-    assert got == GOLDEN.read_text(encoding="utf-8")
+        golden.write_text(got, encoding="utf-8")
+    assert got == golden.read_text(encoding="utf-8")
 
 
 def test_message_shape():
@@ -48,9 +51,10 @@ def test_bad_or_missing_versions():
         load_prompt("narrative.v99")
 
 
-def test_few_shot_answers_are_the_labels_and_grounded_in_their_inputs():
-    raw = json.loads((ROOT / "prompts" / "narrative.v1.examples.json").read_text(encoding="utf-8"))
-    assert len(raw["examples"]) == 2
+@pytest.mark.parametrize("version, pairs", [("narrative.v1", 2), ("narrative.v2", 1)])
+def test_few_shot_answers_are_the_labels_and_grounded_in_their_inputs(version, pairs):
+    raw = json.loads((ROOT / "prompts" / f"{version}.examples.json").read_text(encoding="utf-8"))
+    assert raw["version"] == version and len(raw["examples"]) == pairs
     for ex in raw["examples"]:
         label = json.loads((ROOT / f"{ex['source']}.json").read_text(encoding="utf-8"))["narrative"]
         answer = NarrativeAnswer.model_validate(ex["output"])
