@@ -1,13 +1,31 @@
 """Benchmark the LLM extractor against the fake server answering after 1 s.
 
-100 reports (copies of eval/samples) through ``extract_many`` at concurrency 16, cache off.
-Prints wall time, requests, and the prompt-token share vs sending the whole report.
-Run: /tmp/dev/bin/python bench/bench_llm.py   (writes bench/out/bench_llm.json)
+For each prompt version: 100 reports (copies of the text samples in eval/samples)
+through ``extract_many`` at concurrency 16, answer cache off. The fake server
+imitates OpenAI's automatic prompt caching (``prefix_cache="openai"``), so the
+usage it returns says how many prompt tokens a real provider would bill at the
+cache-hit price (measured in a second, sequential pass over the reports with
+distinct excerpts, since a repeated copy would be served whole from the cache).
+Prints, per version:
+
+- wall time, requests, the most requests in flight;
+- prompt tokens sent per report, and the same prompt with the whole report in
+  place of the excerpt (``prompt_share`` = sent / whole, the issue's ≤ 35 % target);
+- the report text alone: excerpt tokens / whole-report tokens (``report_text_share``);
+- the fixed part (system prompt + few-shot pairs) and the whole-report length at
+  which ``prompt_share`` would reach 35 % (``break_even_report_tokens``);
+- prompt tokens served from the provider's cache and those left at full price,
+  beside the whole-report prompt's full-price part (its fixed part is cached the
+  same way, in 128-token blocks, for prompts of 1024 tokens or more).
+
+Token counts are the offline estimate (``prompting.estimate_tokens``), the same on
+both sides of every ratio. Run: python bench/bench_llm.py  (writes bench/out/bench_llm.json)
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -23,36 +41,67 @@ from extract.narrative.prompting import (estimate_messages_tokens, estimate_toke
                                          narrative_excerpt, render_messages)
 from extract.sections import find_sections  # noqa: E402
 
-N, CONCURRENCY, DELAY = 100, 16, 1.0
+N, CONCURRENCY, DELAY, TARGET = 100, 16, 1.0, 0.35
+VERSIONS = ("narrative.v1", "narrative.v2")
 
 
-def main() -> dict:
-    paths = sorted((ROOT / "eval" / "samples").glob("*.txt"))
-    base = []
-    for p in paths:
-        doc = ingest.load_with_bytes(p)[0]
-        base.append((doc, find_sections(doc)))
-    pairs = [base[i % len(base)] for i in range(N)]
-    prompt = load_prompt()
+def run(version: str, pairs: list, distinct: list) -> dict:
+    prompt = load_prompt(version)
     with FakeOpenAI(delay=DELAY) as srv:
         ex = LLMExtractor(base_url=srv.url, model="bench", cache_path=False, concurrency=CONCURRENCY,
-                          max_retries=0, timeout=30)
+                          max_retries=0, timeout=30, prompt=prompt)
         t0 = time.perf_counter()
         out = list(ex.extract_many(pairs))
         wall = time.perf_counter() - t0
         requests, in_flight = len(srv.requests), srv.max_in_flight
     sent = [n.usage.prompt_tokens for n in out]
+    with FakeOpenAI(prefix_cache="openai") as srv:   # one request at a time, each excerpt once
+        ex = LLMExtractor(base_url=srv.url, model="bench", cache_path=False, concurrency=1,
+                          max_retries=0, timeout=30, prompt=prompt)
+        seq = [ex.extract(d, s).usage for d, s in distinct]
     whole = [estimate_messages_tokens(render_messages(prompt, d.text)) for d, _ in pairs]
-    text_share = [estimate_tokens(narrative_excerpt(d, s).text) / estimate_tokens(d.text) for d, s in pairs]
-    res = {
-        "reports": N, "concurrency": CONCURRENCY, "server_delay_s": DELAY, "wall_s": round(wall, 2),
-        "requests": requests, "max_in_flight": in_flight,
+    fixed = estimate_messages_tokens(render_messages(prompt, "")) - estimate_tokens(prompt.user.replace("$text", ""))
+    excerpt = [estimate_tokens(narrative_excerpt(d, s).text) for d, s in pairs]
+    report = [estimate_tokens(d.text) for d, _ in pairs]
+    r = sum(excerpt) / sum(report)
+    hit = sum(u.cached_prompt_tokens for u in seq) / len(seq)
+    fresh = sum(u.prompt_tokens - u.cached_prompt_tokens for u in seq) / len(seq)
+    whole_seq = [estimate_messages_tokens(render_messages(prompt, d.text)) for d, _ in distinct]
+    whole_fresh = sum(w - (fixed // 128 * 128 if i and w >= 1024 else 0) for i, w in enumerate(whole_seq)) / len(seq)
+    return {
+        "prompt": version, "reports": N, "concurrency": CONCURRENCY, "server_delay_s": DELAY,
+        "wall_s": round(wall, 2), "requests": requests, "max_in_flight": in_flight,
         "methods": sorted({n.method for n in out}),
+        "fixed_prompt_tokens": fixed,
+        "report_tokens_mean": round(statistics.mean(report), 1),
         "prompt_tokens_per_report": round(sum(sent) / N, 1),
         "whole_report_prompt_tokens_per_report": round(sum(whole) / N, 1),
         "prompt_share": round(sum(sent) / sum(whole), 3),
-        "report_text_share_mean": round(sum(text_share) / N, 3),
+        "prompt_share_range": [round(min(a / b for a, b in zip(sent, whole)), 3),
+                               round(max(a / b for a, b in zip(sent, whole)), 3)],
+        "report_text_share": round(r, 3),
+        "break_even_report_tokens": round(fixed * (1 - TARGET) / (TARGET - r)) if r < TARGET else None,
+        "provider_cached_prompt_tokens_per_report": round(hit, 1),
+        "full_price_prompt_tokens_per_report": round(fresh, 1),
+        "full_price_whole_report_prompt_tokens_per_report": round(whole_fresh, 1),
+        "full_price_prompt_share": round(fresh / whole_fresh, 3),
     }
+
+
+def main() -> list[dict]:
+    base = []
+    for p in sorted((ROOT / "eval" / "samples").glob("*.txt")):
+        doc = ingest.load_with_bytes(p)[0]
+        base.append((doc, find_sections(doc)))
+    pairs = [base[i % len(base)] for i in range(N)]
+    seen: set[str] = set()
+    distinct = []
+    for d, s in base:
+        text = narrative_excerpt(d, s).text
+        if text not in seen:
+            seen.add(text)
+            distinct.append((d, s))
+    res = [run(v, pairs, distinct) for v in VERSIONS]
     outdir = ROOT / "bench" / "out"
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / "bench_llm.json").write_text(json.dumps(res, indent=2) + "\n")

@@ -272,7 +272,8 @@ def summarize(records: Iterable[Record | dict]) -> dict:
     """Counts by status, findings by severity, LLM usage: what the CLI prints at the end."""
     s = {"reports": 0, "ok": 0, "partial": 0, "failed": 0,
          "findings": {"error": 0, "warning": 0, "info": 0},
-         "llm": {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cached": 0, "cost_usd": 0.0}}
+         "llm": {"calls": 0, "prompt_tokens": 0, "cached_prompt_tokens": 0, "completion_tokens": 0, "cached": 0,
+                 "cost_usd": 0.0}}
     for r in records:
         add_to_summary(s, r)
     return s
@@ -286,7 +287,7 @@ def add_to_summary(s: dict, r: Record | dict) -> None:
         s["findings"][f["severity"]] = s["findings"].get(f["severity"], 0) + 1
     u = d.get("llm_usage") or {}
     if u.get("calls"):
-        for k in ("calls", "prompt_tokens", "completion_tokens"):
+        for k in ("calls", "prompt_tokens", "cached_prompt_tokens", "completion_tokens"):
             s["llm"][k] += u.get(k) or 0
         s["llm"]["cost_usd"] += u.get("cost_usd") or 0.0
     if u.get("cached"):

@@ -236,11 +236,14 @@ class Usage:
     completion_tokens: int = 0
     cached: bool = False
     cost_usd: float | None = None
+    # of prompt_tokens, those the endpoint served from its prompt (prefix) cache, as it reports them
+    cached_prompt_tokens: int = 0
 
     def to_dict(self) -> dict:
         return {
             "calls": self.calls,
             "prompt_tokens": self.prompt_tokens,
+            "cached_prompt_tokens": self.cached_prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cached": self.cached,
             "cost_usd": self.cost_usd,

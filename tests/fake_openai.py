@@ -16,6 +16,14 @@ json_schema or json_object → JSON in ``message.content``; ``tools`` → a
 request body), else one made from the request (the first two sentences of the
 excerpt's section 五). ``reject`` lists modes the server refuses with a 400, as
 an endpoint without that feature does. Usage is estimated from the request.
+
+``prefix_cache`` imitates a provider's automatic prompt caching, which bills
+the repeated start of a prompt (system prompt, few-shot pairs) at a discount:
+``"openai"`` reports ``prompt_tokens_details.cached_tokens`` — the leading
+messages identical to an earlier request's, in whole 128-token blocks, for
+prompts of 1024 tokens or more; ``"deepseek"`` reports
+``prompt_cache_hit_tokens`` / ``prompt_cache_miss_tokens`` in 64-token blocks,
+with no minimum. Counted per whole message, with the offline token estimate.
 """
 
 from __future__ import annotations
@@ -75,10 +83,14 @@ def answer_from_request(body: dict) -> dict:
 
 class FakeOpenAI:
     def __init__(self, *, delay: float = 0.0, answer: dict | Callable[[dict], dict] | None = None,
-                 reject: tuple[str, ...] = ()):
+                 reject: tuple[str, ...] = (), prefix_cache: str | None = None):
+        if prefix_cache not in (None, "openai", "deepseek"):
+            raise ValueError(f"prefix_cache must be None, 'openai' or 'deepseek', not {prefix_cache!r}")
         self.delay = delay
         self.answer = answer
         self.reject = set(reject)
+        self.prefix_cache = prefix_cache
+        self._seen_prompts: list[list[tuple[str, str, str]]] = []
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -102,6 +114,8 @@ class FakeOpenAI:
             self.reject.clear()
             self.answer = None
             self.delay = 0.0
+            self.prefix_cache = None
+            self._seen_prompts.clear()
 
     @property
     def url(self) -> str:
@@ -212,13 +226,38 @@ class FakeOpenAI:
             out_text = message["content"]
         prompt_tokens = estimate_messages_tokens(msgs)
         completion_tokens = estimate_tokens(out_text)
+        usage: dict[str, Any] = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                                 "total_tokens": prompt_tokens + completion_tokens}
+        if self.prefix_cache is not None:
+            hit = self._cached_prefix(body["model"], msgs, prompt_tokens)
+            if self.prefix_cache == "openai":
+                usage["prompt_tokens_details"] = {"cached_tokens": hit}
+            else:
+                usage["prompt_cache_hit_tokens"] = hit
+                usage["prompt_cache_miss_tokens"] = prompt_tokens - hit
         return 200, reply.headers, {
             "id": f"chatcmpl-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
             "model": body["model"],
             "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+            "usage": usage,
         }
+
+    def _cached_prefix(self, model: str, msgs: list[dict], prompt_tokens: int) -> int:
+        """Tokens of the leading messages an earlier request (same model) also began with, in whole blocks."""
+        key = [(model, m.get("role") or "", json.dumps(m.get("content"), ensure_ascii=False)) for m in msgs]
+        with self._lock:
+            seen = list(self._seen_prompts)
+            self._seen_prompts.append(key)
+        same = 0
+        for old in seen:
+            n = 0
+            while n < min(len(old), len(key)) and old[n] == key[n]:
+                n += 1
+            same = max(same, n)
+        block, minimum = (128, 1024) if self.prefix_cache == "openai" else (64, 0)
+        if prompt_tokens < minimum:
+            return 0
+        return estimate_messages_tokens(msgs[:same]) // block * block
 
 
 def _error(message: str, type_: str) -> dict:

@@ -75,3 +75,16 @@ def test_eval_with_the_model_counts_calls_and_tokens(fake_llm, tmp_path):
     assert o["cost.llm_calls"] == 3 and o["cost.prompt_tokens"] > 0 and o["cost.completion_tokens"] > 0
     assert o["cell_accuracy"] == 1.0                   # tables are read by rules whatever the narrative
     assert o["spans.valid_share"] == 1.0
+
+
+def test_prompt_version_option_reaches_the_request_and_the_scorecard(fake_llm, tmp_path):
+    inp = _folder(tmp_path)
+    out = tmp_path / "card.json"
+    res = runner.invoke(app, ["eval", "--samples", str(inp), *_llm_args(fake_llm), "--llm-prompt", "narrative.v2",
+                              "-q", "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert json.loads(out.read_text(encoding="utf-8"))["config"]["llm_prompt"] == "narrative.v2"
+    assert all(len(r.body["messages"]) == 4 for r in fake_llm.requests)   # system, one pair, the report
+    res = runner.invoke(app, ["extract", str(inp), "-o", str(tmp_path / "o"), *_llm_args(fake_llm),
+                              "--llm-prompt", "narrative.v0"])
+    assert res.exit_code != 0 and "narrative.v0" in res.output

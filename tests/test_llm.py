@@ -273,11 +273,12 @@ def test_prompt_version_change_misses_the_cache(fake_llm, shanyang, tmp_path):
     doc, secs = shanyang
     db = tmp_path / "c.sqlite3"
     make(fake_llm, cache_path=db).extract(doc, secs)
-    v2 = dataclasses.replace(load_prompt("narrative.v1"), version="narrative.v2")
-    make(fake_llm, cache_path=db, prompt=v2).extract(doc, secs)
+    make(fake_llm, cache_path=db, prompt="narrative.v2").extract(doc, secs)
+    same_text_new_version = dataclasses.replace(load_prompt("narrative.v1"), version="narrative.v9")
+    make(fake_llm, cache_path=db, prompt=same_text_new_version).extract(doc, secs)
     make(fake_llm, cache_path=db, model="other-model").extract(doc, secs)
-    assert len(fake_llm.requests) == 3
-    assert len(AnswerCache(db)) == 3
+    assert len(fake_llm.requests) == 4
+    assert len(AnswerCache(db)) == 4
 
 
 def test_cache_key_is_canonical():
@@ -356,7 +357,8 @@ def test_mode_discovery_is_thread_safe(fake_llm, shanyang):
 # -- configuration, usage, cost ----------------------------------------------------
 
 ENV = ("XXGK_LLM_BASE_URL", "OPENAI_BASE_URL", "XXGK_LLM_MODEL", "XXGK_LLM_API_KEY", "OPENAI_API_KEY",
-       "XXGK_LLM_MODE", "XXGK_LLM_CACHE", "XXGK_LLM_PRICE_PROMPT", "XXGK_LLM_PRICE_COMPLETION")
+       "XXGK_LLM_MODE", "XXGK_LLM_CACHE", "XXGK_LLM_PRICE_PROMPT", "XXGK_LLM_PRICE_COMPLETION",
+       "XXGK_LLM_PRICE_CACHED", "XXGK_LLM_PROMPT")
 
 
 def test_missing_endpoint_is_a_config_error_naming_the_variables(monkeypatch):
@@ -417,3 +419,49 @@ def test_fake_server_does_not_count_a_request_from_before_a_reset(fake_llm, shan
     fake_llm.reset()
     time.sleep(0.8)  # the handler wakes, answers a closed connection
     assert fake_llm.requests == [] and fake_llm.in_flight == 0
+
+
+# -- prompt versions and the endpoint's prompt cache --------------------------------
+
+def test_prompt_version_from_option_or_environment(fake_llm, shanyang, monkeypatch):
+    doc, secs = shanyang
+    monkeypatch.setenv("XXGK_LLM_PROMPT", "narrative.v2")
+    narr = make(fake_llm, mode="json_schema").extract(doc, secs)
+    assert narr.method == "llm"
+    assert fake_llm.requests[-1].body["messages"][0]["content"] == load_prompt("narrative.v2").system
+    make(fake_llm, mode="json_schema", prompt="narrative.v1").extract(doc, secs)   # the option wins
+    assert fake_llm.requests[-1].body["messages"][0]["content"] == load_prompt("narrative.v1").system
+    assert len(fake_llm.requests[-1].body["messages"]) > len(fake_llm.requests[-2].body["messages"])
+    monkeypatch.setenv("XXGK_LLM_PROMPT", "narrative.v99")
+    with pytest.raises(ConfigError, match="narrative.v99"):
+        make(fake_llm)
+
+
+@pytest.mark.parametrize("style", ["openai", "deepseek"])
+def test_prompt_cache_hits_are_read_and_priced_apart(fake_llm, style):
+    """The second report shares the system prompt and few-shot pairs with the first: the endpoint says
+    how many of its prompt tokens came from its cache, and those are priced at ``price_cached``."""
+    fake_llm.prefix_cache = style
+    fake_llm.answer = {"problems": [], "improvements": [], "channels": []}
+    ex = make(fake_llm, mode="json_schema", price_prompt=1.0, price_cached=0.1, price_completion=2.0)
+    first = ex.extract(*load(NAMES[0]))
+    second = ex.extract(*load(NAMES[1]))
+    assert first.usage.cached_prompt_tokens == 0
+    hit = second.usage.cached_prompt_tokens
+    assert 0 < hit < second.usage.prompt_tokens
+    u = second.usage
+    assert u.cost_usd == pytest.approx(((u.prompt_tokens - hit) * 1.0 + hit * 0.1 + u.completion_tokens * 2.0) / 1e6)
+    assert u.to_dict()["cached_prompt_tokens"] == hit
+    total = ex.usage_total
+    assert total.cached_prompt_tokens == hit
+    assert total.cost_usd == pytest.approx(first.usage.cost_usd + second.usage.cost_usd)
+
+
+def test_without_a_cached_price_cache_hits_cost_the_full_prompt_price(fake_llm, monkeypatch):
+    monkeypatch.delenv("XXGK_LLM_PRICE_CACHED", raising=False)
+    fake_llm.prefix_cache = "openai"
+    ex = make(fake_llm, mode="json_schema", price_prompt=1.0, price_completion=2.0)
+    ex.extract(*load(NAMES[0]))
+    u = ex.extract(*load(NAMES[1])).usage
+    assert u.cached_prompt_tokens > 0
+    assert u.cost_usd == pytest.approx((u.prompt_tokens * 1.0 + u.completion_tokens * 2.0) / 1e6)

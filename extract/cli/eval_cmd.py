@@ -125,6 +125,8 @@ def eval_command(
                                                          "differs, field by field."),
     llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="Overrides XXGK_LLM_BASE_URL."),
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Overrides XXGK_LLM_MODEL."),
+    llm_prompt: Optional[str] = typer.Option(None, "--llm-prompt", help="Prompt version to measure (e.g. "
+                                             "narrative.v2); overrides XXGK_LLM_PROMPT."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="A committed scorecard: exit 1 if any headline "
                                             "figure (cell accuracy, F1s, recall...) is worse than in it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the overall table."),
@@ -154,13 +156,16 @@ def eval_command(
         recs = load_records(records) if records else None
         extractor = None
         if recs is None:
-            opts = {k: v for k, v in {"base_url": llm_base_url, "model": llm_model}.items() if v is not None}
+            opts = {k: v for k, v in {"base_url": llm_base_url, "model": llm_model,
+                                      "prompt": llm_prompt}.items() if v is not None}
             extractor = make_extractor(narrative, **(opts if narrative == "llm" else {}))
         with console.status("scoring…") if not quiet else nullcontext():
             card = run_eval(samples, narrative=extractor if extractor is not None else "none", records=recs,
                             config={"narrative_requested": narrative,
                                     **({"records": str(records)} if records else {}),
-                                    **({"llm_model": llm_model} if llm_model else {})})
+                                    **({"llm_model": llm_model} if llm_model else {}),
+                                    **({"llm_prompt": extractor.prompt.version}
+                                       if getattr(extractor, "prompt", None) is not None else {})})
     except XxgkError as e:
         _die(str(e))
     if not quiet:

@@ -35,13 +35,14 @@ def _die(message: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
-def _llm_options(base_url, model, mode, no_cache, cache_path, concurrency) -> dict:
+def _llm_options(base_url, model, mode, no_cache, cache_path, concurrency, prompt=None) -> dict:
     """Options for ``LLMExtractor``; unset ones are left out so its env-var defaults apply.
 
     ``--no-llm-cache`` passes ``cache_path=False`` (no cache).
     """
     opts = {k: v for k, v in {"base_url": base_url, "model": model, "mode": mode,
-                              "cache_path": cache_path, "concurrency": concurrency}.items() if v is not None}
+                              "cache_path": cache_path, "concurrency": concurrency,
+                              "prompt": prompt}.items() if v is not None}
     if no_cache:
         opts["cache_path"] = False
     return opts
@@ -58,6 +59,8 @@ def extract_command(
     llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="Overrides XXGK_LLM_BASE_URL."),
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Overrides XXGK_LLM_MODEL."),
     llm_mode: Optional[str] = typer.Option(None, "--llm-mode", help="Structured-output mode; overrides XXGK_LLM_MODE."),
+    llm_prompt: Optional[str] = typer.Option(None, "--llm-prompt", help="Prompt version (narrative.v1, the default, "
+                                             "or the shorter narrative.v2); overrides XXGK_LLM_PROMPT."),
     llm_cache: Optional[str] = typer.Option(None, "--llm-cache", help="Cache file; overrides XXGK_LLM_CACHE."),
     no_llm_cache: bool = typer.Option(False, "--no-llm-cache", help="Do not read or write the LLM cache."),
     include_text: bool = typer.Option(False, "--include-text", help="Keep each report's text in records.jsonl "
@@ -71,7 +74,7 @@ def extract_command(
         files = expand_paths(paths)
     except XxgkError as e:
         _die(str(e))
-    options = (_llm_options(llm_base_url, llm_model, llm_mode, no_llm_cache, llm_cache, llm_concurrency)
+    options = (_llm_options(llm_base_url, llm_model, llm_mode, no_llm_cache, llm_cache, llm_concurrency, llm_prompt)
                if narrative == "llm" else {})
     try:
         # build once here: a bad configuration is a usage error before any file is read
@@ -84,7 +87,8 @@ def extract_command(
                          llm_concurrency=llm_concurrency, narrative_options=options)
     summary = {"reports": 0, "ok": 0, "partial": 0, "failed": 0,
                "findings": {"error": 0, "warning": 0, "info": 0},
-               "llm": {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cached": 0, "cost_usd": 0.0}}
+               "llm": {"calls": 0, "prompt_tokens": 0, "cached_prompt_tokens": 0, "completion_tokens": 0,
+                       "cached": 0, "cost_usd": 0.0}}
     err = _err_console()
     show_progress = not quiet and err.is_terminal
     t0 = time.perf_counter()
@@ -126,8 +130,9 @@ def _print_summary(con: Console, s: dict, out: Path, seconds: float, narrative: 
               f"[cyan]{f['info']} info[/cyan]", highlight=False)
     if narrative == "llm":
         u = s["llm"]
-        con.print(f"LLM: {u['calls']} calls, {u['prompt_tokens']} prompt + {u['completion_tokens']} completion "
-                  f"tokens, {u['cached']} reports from cache, "
+        con.print(f"LLM: {u['calls']} calls, {u['prompt_tokens']} prompt ({u['cached_prompt_tokens']} served from "
+                  f"the endpoint's prompt cache) + {u['completion_tokens']} completion tokens, "
+                  f"{u['cached']} reports from the answer cache, "
                   + (f"cost ${u['cost_usd']:.4f}" if u["cost_usd"] else "cost unknown (set XXGK_LLM_PRICE_*)"),
                   highlight=False)
     con.print(f"outputs in {out}/: records.jsonl, reports.csv, findings.csv, errors.csv", highlight=False)

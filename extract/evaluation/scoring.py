@@ -291,6 +291,7 @@ def score_report(rec: Mapping | None, label: Mapping) -> dict:
             "narrative_method": rec.get("narrative_method"),
             "llm_calls": usage.get("calls") or 0,
             "prompt_tokens": usage.get("prompt_tokens") or 0,
+            "cached_prompt_tokens": usage.get("cached_prompt_tokens") or 0,
             "completion_tokens": usage.get("completion_tokens") or 0,
             "cost_usd": usage.get("cost_usd"),
         },
@@ -345,6 +346,7 @@ def aggregate(reports: Sequence[Mapping]) -> dict:
     out["cost.seconds_per_report"] = sum(secs) / len(secs) if secs else None
     out["cost.llm_calls"] = sum(r["cost"]["llm_calls"] for r in reports)
     out["cost.prompt_tokens"] = sum(r["cost"]["prompt_tokens"] for r in reports)
+    out["cost.cached_prompt_tokens"] = sum(r["cost"].get("cached_prompt_tokens", 0) for r in reports)
     out["cost.completion_tokens"] = sum(r["cost"]["completion_tokens"] for r in reports)
     return out
 

@@ -13,6 +13,8 @@ option              environment                                 default
 ``cache_path``      ``XXGK_LLM_CACHE`` (``off`` disables)       ``~/.cache/xxgk-extract/llm-cache.sqlite3``
 ``price_prompt``    ``XXGK_LLM_PRICE_PROMPT`` (USD / 1M tokens)  None → cost None
 ``price_completion`` ``XXGK_LLM_PRICE_COMPLETION``              None
+``price_cached``    ``XXGK_LLM_PRICE_CACHED`` (cache-hit prompt)  ``price_prompt``
+``prompt``          ``XXGK_LLM_PROMPT``                         ``narrative.v1``
 ==================  ==========================================  =========================
 
 Examples: OpenAI ``https://api.openai.com/v1``; DeepSeek ``https://api.deepseek.com``
@@ -106,12 +108,27 @@ class _Tally:
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_prompt_tokens: int = 0
 
     def add(self, raw: Any) -> None:
         self.calls += 1
         meta = getattr(raw, "usage_metadata", None) or {}
         self.prompt_tokens += int(meta.get("input_tokens") or 0)
         self.completion_tokens += int(meta.get("output_tokens") or 0)
+        self.cached_prompt_tokens += _cache_read(raw, meta)
+
+
+def _cache_read(raw: Any, meta: dict) -> int:
+    """Prompt tokens served from the endpoint's prefix cache.
+
+    OpenAI, Qwen and vLLM report ``prompt_tokens_details.cached_tokens`` (langchain's
+    ``input_token_details.cache_read``); DeepSeek reports ``prompt_cache_hit_tokens``.
+    """
+    n = (meta.get("input_token_details") or {}).get("cache_read")
+    if n is None:
+        usage = (getattr(raw, "response_metadata", None) or {}).get("token_usage") or {}
+        n = usage.get("prompt_cache_hit_tokens")
+    return int(n or 0)
 
 
 def _env_float(name: str) -> float | None:
@@ -133,7 +150,8 @@ class LLMExtractor:
                  mode: Mode | None = None, cache_path: str | os.PathLike | bool | None = None,
                  concurrency: int = 4, timeout: float = 60.0, max_retries: int = 3,
                  price_prompt: float | None = None, price_completion: float | None = None,
-                 fallback: Any = None, prompt: str | Prompt = DEFAULT_VERSION, temperature: float = 0.0):
+                 price_cached: float | None = None, fallback: Any = None, prompt: str | Prompt | None = None,
+                 temperature: float = 0.0):
         env = os.environ
         self.base_url = (base_url or env.get("XXGK_LLM_BASE_URL") or env.get("OPENAI_BASE_URL") or "").rstrip("/")
         self.model = model or env.get("XXGK_LLM_MODEL") or ""
@@ -154,7 +172,13 @@ class LLMExtractor:
         self.price_prompt = price_prompt if price_prompt is not None else _env_float("XXGK_LLM_PRICE_PROMPT")
         self.price_completion = (price_completion if price_completion is not None
                                  else _env_float("XXGK_LLM_PRICE_COMPLETION"))
-        self.prompt = load_prompt(prompt) if isinstance(prompt, str) else prompt
+        self.price_cached = price_cached if price_cached is not None else _env_float("XXGK_LLM_PRICE_CACHED")
+        if prompt is None:
+            prompt = env.get("XXGK_LLM_PROMPT") or DEFAULT_VERSION
+        try:
+            self.prompt = load_prompt(prompt) if isinstance(prompt, str) else prompt
+        except (ValueError, FileNotFoundError) as e:
+            raise ConfigError(f"prompt: {e}") from None
         self.temperature = temperature
 
         if cache_path is False:
@@ -190,6 +214,7 @@ class LLMExtractor:
             self._totals.calls += narr.usage.calls
             self._totals.prompt_tokens += narr.usage.prompt_tokens
             self._totals.completion_tokens += narr.usage.completion_tokens
+            self._totals.cached_prompt_tokens += narr.usage.cached_prompt_tokens
             self._cached_hits += int(narr.usage.cached)
         return narr
 
@@ -209,8 +234,7 @@ class LLMExtractor:
         """Usage of every report this extractor has handled (the run's total)."""
         with self._lock:
             t = self._totals
-            return Usage(calls=t.calls, prompt_tokens=t.prompt_tokens, completion_tokens=t.completion_tokens,
-                         cached=self._cached_hits > 0, cost_usd=self._cost(t.prompt_tokens, t.completion_tokens))
+            return replace(self._usage(t), cached=self._cached_hits > 0)
 
     @property
     def working_mode(self) -> str | None:
@@ -232,7 +256,7 @@ class LLMExtractor:
         hit = cache.get(key) if cache is not None else None
         if hit is not None:
             answer = NarrativeAnswer.model_validate(hit.answer)
-            usage = Usage(calls=0, cached=True, cost_usd=self._cost(0, 0))
+            usage = replace(self._usage(_Tally()), cached=True)
         else:
             answer, mode = self._ask(render_messages(self.prompt, excerpt.text), tally, doc.path)
             usage = self._usage(tally)
@@ -240,6 +264,7 @@ class LLMExtractor:
                 cache.put(key, prompt_version=self.prompt.version, model=self.model, mode=mode,
                           answer=answer.model_dump(mode="json"),
                           usage={"prompt_tokens": tally.prompt_tokens,
+                                 "cached_prompt_tokens": tally.cached_prompt_tokens,
                                  "completion_tokens": tally.completion_tokens, "calls": tally.calls})
         problems, improvements, channels, dropped = ground_answer(answer, doc, excerpt)
         if dropped:
@@ -365,14 +390,18 @@ class LLMExtractor:
                 self._cache = AnswerCache(self.cache_path)
             return self._cache
 
-    def _cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+    def _cost(self, t: _Tally) -> float | None:
+        """USD, with cache-hit prompt tokens at ``price_cached`` (the full prompt price when unset)."""
         if self.price_prompt is None or self.price_completion is None:
             return None
-        return round((prompt_tokens * self.price_prompt + completion_tokens * self.price_completion) / 1e6, 8)
+        cached_price = self.price_cached if self.price_cached is not None else self.price_prompt
+        fresh = t.prompt_tokens - t.cached_prompt_tokens
+        return round((fresh * self.price_prompt + t.cached_prompt_tokens * cached_price
+                      + t.completion_tokens * self.price_completion) / 1e6, 8)
 
     def _usage(self, t: _Tally) -> Usage:
         return Usage(calls=t.calls, prompt_tokens=t.prompt_tokens, completion_tokens=t.completion_tokens,
-                     cached=False, cost_usd=self._cost(t.prompt_tokens, t.completion_tokens))
+                     cached_prompt_tokens=t.cached_prompt_tokens, cached=False, cost_usd=self._cost(t))
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***") if self._key and len(self._key) >= 4 else text
