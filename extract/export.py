@@ -34,7 +34,8 @@ OUTPUT_FILES = (RECORDS, REPORTS, FINDINGS, ERRORS)
 REPORT_META_COLUMNS = (
     "id", "path", "status", "error_code", "error", "agency", "year", "template", "published_on",
     "findings_error", "findings_warning", "findings_info", "narrative_method",
-    "problems", "improvements", "channels",
+    "problems", "improvements", "channels", "narrative_ungrounded",
+    "llm_calls", "llm_prompt_tokens", "llm_cached_prompt_tokens", "llm_completion_tokens", "llm_cost_usd",
 )
 FINDING_COLUMNS = ("record_id", "path", "check", "table", "severity", "cells", "expected", "actual", "message")
 ERROR_COLUMNS = ("path", "id", "error_code", "error")
@@ -99,7 +100,12 @@ def report_row(record: Record | Mapping) -> dict[str, Any]:
         "narrative_method": d.get("narrative_method"),
         "problems": len(narr.get("problems") or []), "improvements": len(narr.get("improvements") or []),
         "channels": len(narr.get("channels") or []),
+        "narrative_ungrounded": d.get("narrative_ungrounded"),
     }
+    # blank unless a model was asked (llm, or rules_fallback after failed calls); 0 calls: from the answer cache
+    usage = (d.get("llm_usage") or {}) if d.get("narrative_method") in ("llm", "rules_fallback") else {}
+    for k in ("calls", "prompt_tokens", "cached_prompt_tokens", "completion_tokens", "cost_usd"):
+        row[f"llm_{k}"] = usage.get(k)
     for sev in ("error", "warning", "info"):
         row[f"findings_{sev}"] = sum(1 for f in findings if f.get("severity") == sev)
     flat: dict[str, Any] = {}

@@ -149,3 +149,5 @@ def test_rules_narrative_end_to_end(tmp_path):
     recs = list(read_records(out / "records.jsonl"))
     assert all(r["narrative_method"] == "rules" for r in recs)
     assert sum(len(r["narrative"]["problems"]) for r in recs) > 0
+    rows = read_csv_rows(out / "reports.csv")   # no model asked: the LLM usage columns are blank
+    assert rows and all(r["llm_calls"] == "" and r["llm_cost_usd"] == "" for r in rows)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from extract.cli import _register, app
-from extract.export import read_records
+from extract.export import read_csv_rows, read_records
 from fake_openai import Reply
 
 _register()
@@ -45,12 +45,18 @@ def test_extract_with_the_model_caches_and_reports_usage(fake_llm, tmp_path, mon
     assert all(r["narrative"]["problems"] and r["narrative"]["problems"][0]["span"] for r in recs)
     assert len(fake_llm.requests) == 3 and fake_llm.max_in_flight <= 2
     assert "sk-test-cli-secret" not in (tmp_path / "a" / "records.jsonl").read_text(encoding="utf-8")
+    rows = {r["id"]: r for r in read_csv_rows(tmp_path / "a" / "reports.csv")}   # per-report usage in the CSV
+    for r in recs:
+        assert rows[r["id"]]["llm_calls"] == "1"
+        assert rows[r["id"]]["llm_prompt_tokens"] == str(r["llm_usage"]["prompt_tokens"]) != "0"
+        assert rows[r["id"]]["narrative_ungrounded"] == str(r["narrative_ungrounded"])
 
     fake_llm.reset()                                   # a re-run is answered from the cache
     res = runner.invoke(app, ["extract", str(inp), "-o", str(tmp_path / "b"), *_llm_args(fake_llm),
                               "--llm-cache", str(cache)], catch_exceptions=False)
     assert res.exit_code == 0 and fake_llm.requests == []
     assert all(r["llm_usage"]["cached"] for r in read_records(tmp_path / "b" / "records.jsonl"))
+    assert {r["llm_calls"] for r in read_csv_rows(tmp_path / "b" / "reports.csv")} == {"0"}
 
 
 def test_a_report_the_model_fails_on_falls_back_and_the_batch_goes_on(fake_llm, tmp_path):
