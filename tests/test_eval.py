@@ -33,6 +33,11 @@ def test_every_labelled_sample_is_scored(card):
     assert card.overall["reports_failed"] == 0
 
 
+def test_model_loading_is_timed_once_not_charged_to_a_report(card):
+    assert card.config["startup_seconds"] >= 0   # jieba + spaCy, loaded (once per process) before any report is timed
+    assert "startup_seconds" not in run_eval(SAMPLES, narrative="none").config
+
+
 def test_sound_samples_have_every_table_cell_exact(card):
     labels = _labels()
     sound = [r for r in card.reports
