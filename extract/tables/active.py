@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..textnorm import strip_enumerators
 from ..types import Document, Finding, Section, TableResult
-from .common import blank_finding, readings_for, spans_of
+from .common import blank_finding, readings_for, spans_of, trim_edge_blanks
 from .rows import rows_in
 from .template import ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, ActiveRowSpec
 
@@ -60,7 +60,7 @@ def read_active(doc: Document, section: Section | None, template: str) -> TableR
         found.add(spec.key)
         fields = spec.fields or ("",)
         keys = [f"{spec.key}.{f}" if f else spec.key for f in fields]
-        toks = list(row.values)
+        toks = trim_edge_blanks(list(row.values), len(fields))
         readings, kind = readings_for(toks, len(fields))
         if kind or not readings:
             msg = (f"row {spec.label}: its cells ran together ({toks[0].text!r}) and no identity "

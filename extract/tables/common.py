@@ -43,9 +43,9 @@ def readings_for(toks: list[Tok], m: int, *, integers: bool = True) -> tuple[lis
     """All readings of a row's value tokens for ``m`` columns, and the irregularity kind.
 
     Kind is ``""`` for a regular row (one reading), ``"count"`` or ``"run"``.
-    Returns ``(None, kind)`` when there are too many readings to try.
+    Returns ``(None, kind)`` when there are too many readings to try. The readers pass the
+    tokens through ``trim_edge_blanks`` first, so that their messages count the same tokens.
     """
-    toks = trim_edge_blanks(toks, m)
     run = run_token(toks, m)
     if run is not None:
         digits = run.text.strip()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..types import Document, Finding, Section, TableResult
-from .common import blank_finding, irregular_finding, readings_for, spans_of
+from .common import blank_finding, irregular_finding, readings_for, spans_of, trim_edge_blanks
 from .identities import review_identities
 from .rows import rows_in
 from .solve import Irregular, solve
@@ -54,6 +54,7 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
             check=f"{TABLE}.missing", severity="error", table=TABLE,
             message="no value row of the 行政复议/行政诉讼 table was found in section 四"),))
 
+    toks = trim_edge_blanks(toks, len(_KEYS))
     readings, kind = readings_for(toks, len(_KEYS))
     known: dict = {}
     spans: dict = {}
