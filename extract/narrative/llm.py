@@ -64,6 +64,7 @@ from ..types import Channel, Document, Narrative, NarrativeItem, Sections, Usage
 from .cache import AnswerCache, cache_key
 from .grounding import align, clean_item
 from .prompting import DEFAULT_VERSION, Excerpt, Prompt, load_prompt, narrative_excerpt, render_messages, render_reask
+from .rules import RuleExtractor, other_matters_of
 from .schema import NarrativeAnswer
 
 log = logging.getLogger(__name__)
@@ -278,7 +279,6 @@ class LLMExtractor:
         log.warning("%s: LLM failed, using the rule extractor: %s", doc.path or "report", reason)
         fb = self._fallback
         if fb is None:
-            from .rules import RuleExtractor  # written alongside; imported only when needed
             fb = self._fallback = RuleExtractor()
         narr = fb.extract(doc, sections)
         return replace(narr, method="rules_fallback", note=f"LLM failed: {reason}"[:300], usage=self._usage(tally))
@@ -474,15 +474,3 @@ def _ground_channel(text: str, excerpt: Excerpt, type_: str, name: str | None) -
             if a is not None and a.kind == "exact":
                 return a.span
     return None
-
-
-def other_matters_of(doc: Document, sections: Sections) -> str | None:
-    """Section 六 as written (line breaks removed), or None where the report has none."""
-    s = sections.get("other_matters")
-    if s is None:
-        return None
-    end = s.span[1]
-    if sections.trailer is not None and sections.trailer[0] < end:  # the signature and date
-        end = max(s.span[0], sections.trailer[0])
-    body = clean_item(doc.text[s.span[0]:end])
-    return body or None

@@ -240,6 +240,17 @@ def split_problems(text: str, span: Span) -> list[tuple[Span, Mode]]:
     return items
 
 
+def other_matters_of(doc: Document, sections: Sections) -> str | None:
+    """Section 六 as written (line breaks removed), or None where the report has none."""
+    s = sections.get("other_matters")
+    if s is None:
+        return None
+    end = s.span[1]
+    if sections.trailer is not None and sections.trailer[0] < end:  # the signature and date
+        end = max(s.span[0], sections.trailer[0])
+    return clean_item(doc.text[s.span[0]:end]) or None
+
+
 class RuleExtractor:
     """Narrative by rules: offline, deterministic, every item grounded exactly."""
 
@@ -257,13 +268,6 @@ class RuleExtractor:
             for span, mode in split_problems(text, sec.span):
                 item = NarrativeItem(clean_item(text[span[0]:span[1]]), span, "exact")
                 (problems if mode == "problems" else improvements).append(item)
-        other = sections.get("other_matters")
-        other_text = None
-        if other is not None:
-            end = other.span[1]
-            if sections.trailer is not None and sections.trailer[0] < end:
-                end = max(other.span[0], sections.trailer[0])
-            other_text = clean_item(text[other.span[0]:end]) or None
         channels: tuple = ()
         if self._channels:
             from .channels import find_channels
@@ -272,6 +276,6 @@ class RuleExtractor:
             problems=tuple(problems),
             improvements=tuple(improvements),
             channels=channels,
-            other_matters=other_text,
+            other_matters=other_matters_of(doc, sections),
             method="rules",
         )
