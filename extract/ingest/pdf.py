@@ -70,9 +70,9 @@ class TableSettings:
 
 
 RULED = TableSettings()
-BORDERLESS = TableSettings(vertical_strategy="text", horizontal_strategy="text", min_cols=3, min_rows=3)
-"""Borderless tables are found from the text's geometry (``_borderless_tables``); of these settings
-only ``min_rows`` and ``min_cols`` apply to them."""
+BORDERLESS = TableSettings(min_cols=3, min_rows=3)
+"""Borderless tables are found from the text's geometry (``_borderless_tables``), not by pdfplumber:
+of these settings only ``min_rows`` and ``min_cols`` apply to them."""
 # a ruled part of one row is kept: it may be the tail of a table broken across pages
 
 # -- raw page items -----------------------------------------------------------
