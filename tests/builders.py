@@ -238,7 +238,7 @@ def _split_row(spec: TableSpec) -> int:
 
 
 def _rl_table(spec: TableSpec, rows: range, styles, *, borderless: bool, repeat_header: bool,
-              page_width: float):
+              page_width: float, widths: list[float] | None = None):
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     take = list(rows)
@@ -258,7 +258,7 @@ def _rl_table(spec: TableSpec, rows: range, styles, *, borderless: bool, repeat_
             data[inside[0]][c0] = ""
         if not borderless:
             style_cmds.append(("SPAN", (c0, inside[0]), (c1, inside[-1])))
-    widths = _col_widths(spec, page_width)
+    widths = widths or _col_widths(spec, page_width)
     return Table(data, colWidths=widths, style=TableStyle(style_cmds), splitByRow=1)
 
 
@@ -271,11 +271,24 @@ def _col_widths(spec: TableSpec, page_width: float) -> list[float]:
     return [page_width / n] * n
 
 
+def _template_widths(spec: TableSpec, page_width: float, value_width: float) -> list[float]:
+    """Section 三 as the official template prints it: a group column one character wide (so
+    三、本年度办理结果 stands one character per line), narrow applicant columns (so 商业企业,
+    社会公益组织, 法律服务机构 wrap over 2–3 lines), the label columns taking the rest."""
+    n = spec.ncols
+    group = 7 + 4                                   # one 7 pt character plus the cell padding
+    values = [value_width] * (n - 3)
+    rest = page_width - group - sum(values)
+    return [group, 0.3 * rest, 0.7 * rest] + values
+
+
 def build_pdf(report_text_path, out_path, *, split_table_across_pages: bool = True,
-              borderless: bool = False, header: str = RUNNING_HEADER, footer: str = "- {page} -") -> Path:
+              borderless: bool = False, header: str = RUNNING_HEADER, footer: str = "- {page} -",
+              applicant_width: float | None = None) -> Path:
     """Render a sample's text as an A4 report PDF: running header, page-number footers
     (``footer`` formatted with ``page``), ruled tables with merged cells (or ``borderless``),
-    and section 三 breaking across two pages."""
+    and section 三 breaking across two pages. ``applicant_width`` (points) lays section 三 out
+    like the official template: value columns that narrow, a vertical group label."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -299,16 +312,18 @@ def build_pdf(report_text_path, out_path, *, split_table_across_pages: bool = Tr
         if item.kind == "table":
             spec = table_layout(item.rows)
             n = len(spec.grid)
+            widths = (_template_widths(spec, width, applicant_width)
+                      if applicant_width and spec.kind == "applications" else None)
             if split_table_across_pages and spec.kind == "applications":
                 cut = _split_row(spec)
                 story.append(_rl_table(spec, range(cut), styles, borderless=borderless,
-                                       repeat_header=False, page_width=width))
+                                       repeat_header=False, page_width=width, widths=widths))
                 story.append(PageBreak())
                 story.append(_rl_table(spec, range(cut, n), styles, borderless=borderless,
-                                       repeat_header=True, page_width=width))
+                                       repeat_header=True, page_width=width, widths=widths))
             else:
                 story.append(_rl_table(spec, range(n), styles, borderless=borderless,
-                                       repeat_header=False, page_width=width))
+                                       repeat_header=False, page_width=width, widths=widths))
             story.append(Spacer(1, 8))
         else:
             story.append(Paragraph(_escape(item.text), styles[item.kind]))
