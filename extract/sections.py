@@ -27,8 +27,8 @@ _PATTERNS: dict[SectionKey, re.Pattern] = {
     "active_disclosure": re.compile(r"主动公开政府信息|政府信息主动公开|主动公开(?:的)?(?:情况|工作)"),
     "applications": re.compile(r"收到和处理政府信息公开申请|依申请公开政府信息|政府信息公开申请(?:的)?(?:办理|受理|处理)?情况|依申请公开(?:的)?情况"),
     "review_litigation": re.compile(r"行政复议.{0,12}(?:行政)?诉讼|复议.{0,6}诉讼"),
-    "problems": re.compile(r"问题.{0,8}(?:改进|整改|措施|对策)|存在(?:的)?(?:主要)?问题|不足.{0,6}改进"),
-    "other_matters": re.compile(r"其他需要报告|其他事项|其它需要报告"),
+    "problems": re.compile(r"问题.{0,8}(?:改进|整改|措施|对策|计划)|存在(?:的)?.{0,4}问题|不足.{0,6}改进"),
+    "other_matters": re.compile(r"其[他它]需要(?:报告|说明)|其[他它]事项|需要说明的其[他它]事项"),
 }
 
 # content that opens each table section (searched on folded lines)
@@ -41,6 +41,8 @@ _ANCHORS: dict[SectionKey, re.Pattern] = {
 _PROBLEM_CUE = re.compile(r"问题|不足|短板|差距")
 _PROSE_END = re.compile(r"[。；;]$")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$|^\d{4}[-./]\d{1,2}[-./]\d{1,2}$")
+# page furniture after a web page's signature: attachments, copy-to lines, contact persons
+_CHROME = re.compile(r"^(?:附件下载|抄送[:：]|[(（]?联系人[:：]|扫一扫|\[?【?打印】?\]?|关闭窗口|.{0,40}印发$)")
 _BODY_SUFFIX = re.compile(r"(?:局|政府|办公室|委员会|委|中心|厅|院|部|处|所|站|队|办|会|署|府)$")
 
 
@@ -65,6 +67,18 @@ def _lines(text: str) -> list[_Line]:
     return out
 
 
+def heading_key(title: str) -> SectionKey | None:
+    """The section a heading's title names (``存在的主要问题及改进情况`` → problems), or None."""
+    core = strip_enumerators(fold(title))
+    if len(core) > MAX_HEADING:
+        return None
+    for key, pattern in _PATTERNS.items():
+        m = pattern.search(core)
+        if m and m.start() <= 14:
+            return key
+    return None
+
+
 def _is_heading(line: _Line, key: SectionKey) -> bool:
     if len(line.folded) > MAX_HEADING or _PROSE_END.search(line.folded):
         return False
@@ -80,6 +94,8 @@ def _is_heading(line: _Line, key: SectionKey) -> bool:
 def _trailer(lines: list[_Line]) -> int | None:
     """Index of the first line of the closing block (the body's name, a date), if the report has one."""
     i = len(lines)
+    while i > 0 and _CHROME.match(lines[i - 1].folded):
+        i -= 1
     seen_date = False
     while i > 0:
         ln = lines[i - 1]
