@@ -19,6 +19,7 @@ from .errors import NotAReport, XxgkError
 from .meta import read_meta
 from .narrative import NarrativeExtractor, get_extractor
 from .record import Record, Source
+from .relayout import relayout
 from .sections import find_sections
 from .tables import read_tables
 from .types import SECTION_KEYS, Document, Finding
@@ -45,6 +46,7 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
     rid = id or record_id(doc.path)
     src = source or Source(path=doc.path, sha256=_sha256(doc.text.encode("utf-8")), format=doc.format,
                            encoding=doc.encoding)
+    doc = relayout(doc)
     sections = find_sections(doc)
     meta = read_meta(doc, sections)
     findings: list[Finding] = []
