@@ -32,17 +32,44 @@ Mode = Literal["problems", "improvements"]
 
 _NUM = "一二三四五六七八九十"
 _HEAD_ENUM = re.compile(rf"^(?:[（(][{_NUM}\d]{{1,2}}[)）]|[{_NUM}]{{1,2}}[、.．]|\d{{1,2}}[.、．](?!\d))")
-_PROBLEM_LABEL = re.compile(r"^(?:目前|工作中|当前)?(?:存在的?|面临的?)?(?:主要|突出)?(?:问题|不足|短板|差距)(?:[和与及](?:不足|短板|差距))?(?:[和与及](?:其?原因|成因)(?:分析)?)?(?:如下)?$")
-_IMPROVE_LABEL = re.compile(r"^(?:主要)?(?:改进|整改)(?:措施|情况|举措|方向|计划|思路)?(?:如下)?$"
-                            r"|^(?:下一步|下一年度|下步|今后)(?:的)?(?:工作)?(?:计划|打算|安排|措施|举措|重点|方向|思路)?$")
-_BOTH_LABEL = re.compile(r"^(?:存在的)?(?:主要)?问题[和与及](?:改进|整改)(?:措施|情况)?$")
-_NEXT_STEP = re.compile(r"(?:下一步|下步|今后|下一年度|\d{4}年)[，,]?(?:工作中[，,]?)?"
-                        r"(?:我们|我局|我单位|本单位|本机关|我委|我办|我区|我市|我县|我中心|我院)?(?:将|要)[，,]?")
+# a time or scope word a heading may open with (``上年度存在问题的改进情况``)
+_TIME = r"(?:上一?年度?|本年度?|今年|明年|下一?年度?|\d{4}年度?|年度)?(?:工作中|目前|当前)?"
+_PROBLEM_LABEL = re.compile(rf"^{_TIME}(?:存在的?|面临的?)?(?:主要|突出)?(?:问题|不足|短板|差距)(?:[和与及](?:不足|短板|差距))?"
+                            r"(?:[和与及](?:其?原因|成因)(?:分析)?)?(?:如下)?$")
+_IMPROVE_LABEL = re.compile(rf"^对?{_TIME}(?:(?:存在的?)?(?:主要)?问题的?)?(?:主要)?(?:改进|整改)(?:落实)?(?:措施|情况|举措|方向|计划|思路)?(?:如下)?$"
+                            r"|^(?:下一步|下一年度|下年度|下步|下一阶段|下阶段|今后|明年)(?:的)?(?:工作)?(?:计划|打算|安排|措施|举措|重点|方向|思路)?$"
+                            rf"|^{_TIME}(?:的)?工作(?:计划|打算|安排|思路|重点)$")
+_BOTH_LABEL = re.compile(r"^(?:存在的)?(?:主要)?问题[和与及](?:改进|整改)(?:措施|情况)?$"
+                         r"|^(?:存在的)?(?:主要)?问题[和与及](?:明年|下一?年度?)?(?:工作)?(?:计划|打算)$")
+_WE = r"(?:我们|我局|我单位|本单位|本机关|我委|我办|我区|我市|我县|我中心|我院|我部门|本部门)"
+_NEXT_STEP = re.compile(rf"(?:下一步|下步|下一阶段|下阶段|今后|下一年度?|明年|新的一年|\d{{4}}年)[，,]?(?:工作中[，,]?)?"
+                        rf"{_WE}?(?:将|要)[，,]?")
 _PROBLEM_CUE = re.compile(r"问题|不足|短板|差距|薄弱")
 _IMPROVE_CUE = re.compile(r"改进|整改|措施|举措|下一步|针对")
-_ANNOUNCE = re.compile(r"(?:如下|以下|几个方面|两方面|三方面)[。：:]?$")
+# a sentence or clause that only announces what follows (``重点采取如下整改措施。`` ``从以下方面改进；``)
+_ANNOUNCE = re.compile(r"(?:如下|以下|下列|几个方面|[两三四五六几]个?方面)[^，,。；;：:]{0,10}[。：:；;]?$")
+# a remark on how far the work has got, which is neither a problem nor a measure
+_PROGRESS = re.compile(r"^(?:目前|截至目前|当前|现)[，,]?(?:上述|以上|前述|相关|各项|这些|该项?)?[^，,。；;]{0,10}"
+                       r"(?:正在|已经|已|均已|仍在|正)[^，,。；;]{0,10}[。]?$"
+                       r"|^(?:上述|以上|前述)(?:问题|工作|措施|整改)[^，,。；;]{0,10}(?:正在|已经|已|均已)[^，,。；;]{0,10}[。]?$")
 _NOTHING = re.compile(r"(?:无|暂无|没有|不存在|无此类情况|无相关情况)[。.]?$")  # a section 五 that says only 无
 _SENT_END = "。！？；：:!?;"
+
+# A lead-in's final noun phrase decides what it introduces: ``还有需要改进之处，表现在：`` ends in
+# 之处 (problems), ``从以下几方面抓好改进：`` in 改进 (measures). Phrases that announce a list
+# (表现在, 主要是, 如…) are taken off the end first.
+_LIST_TAIL = re.compile(r"(?:[，,]?(?:主要|具体)?(?:表现|体现)(?:在|为)|[，,]?(?:主要|具体)?(?:是|有|包括|存在)|[，,]?(?:比如|例如|如)"
+                        r"|如下|以下几点|以下)$")
+_PROBLEM_END = re.compile(r"(?<![补强解决克服弥整改破针])(?:问题|不足|不足之处|之处|短板|差距|薄弱环节|弱项|困难|缺点|欠缺)$")
+_IMPROVE_END = re.compile(r"(?:改进|整改|措施|举措|工作|计划|打算|安排|方面|对策|几点|改善)$")
+# what opens a problem list inside a sentence: 表现在 / 主要存在 / (…不足，)如 / 例如 / 主要是
+_LIST_INTRO = re.compile(r"(?:主要|具体)?(?:表现|体现)(?:在|为)[：:，,]?"
+                         r"|主要(?:存在|有)(?:在|于)?[：:，,]?"
+                         r"|(?<=不足|问题|短板|差距|环节|之处|困难|方面)[。，,]?(?:主要是|比如|例如|如)[：:，,]?")
+# a word that states a deficiency: a problem clause carries one
+_DEFICIENCY = re.compile(r"有待|不足|不够|尚需|仍需|还需|亟需|亟待|尚未|尚不|欠缺|缺乏|滞后|单一|薄弱|还要再|需进一步"
+                         r"|较(?:弱|低|小|少|差|慢|窄|薄)|偏(?:低|少|弱|慢|窄)"
+                         r"|不(?:强|高|全|深|广|多|到位|及时|规范|完善|健全|平衡|明显|精准|充分|丰富|紧密|细致|仔细|准确|统一|均衡|灵活)")
 
 # enumerator families found inside a paragraph, in preference order
 _PUNCT_BEFORE = r"(?:(?<=^)|(?<=[。；;，,：:！？!?]))"
@@ -125,8 +152,23 @@ def _heading(p: str) -> tuple[int, Mode | None | Literal["both"]] | None:
 
 
 def _classify(lead: str) -> Mode | None:
+    """What a lead-in introduces, by its final noun phrase (after 表现在/主要是/如… are taken off);
+    where that says nothing, by the cue words anywhere in it."""
+    s = lead.rstrip(_STRIP_TAIL + "。")
+    while True:
+        m = _LIST_TAIL.search(s)
+        if not m or m.start() == 0:
+            break
+        s = s[:m.start()].rstrip(_STRIP_TAIL)
+    last = re.split(r"[，,。；;]", s)[-1]
+    if last.startswith("针对") or _RESPONSE.match(last):
+        return "improvements"
+    if _PROBLEM_END.search(last):
+        return "problems"
+    if _IMPROVE_END.search(last):
+        return "improvements"
     imp, prob = bool(_IMPROVE_CUE.search(lead)), bool(_PROBLEM_CUE.search(lead))
-    if imp and (not prob or lead.startswith("针对") or "针对" in lead):
+    if imp and (not prob or "针对" in lead):
         return "improvements"
     if prob and not imp:
         return "problems"
@@ -149,29 +191,53 @@ def _trim(p: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+def _not_an_item(s: str) -> bool:
+    """An announcement of what follows, a progress remark, or a bare 无."""
+    core = s.rstrip(_STRIP_TAIL)
+    return bool(_ANNOUNCE.search(core) or _ANNOUNCE.search(s) or _PROGRESS.match(core) or _NOTHING.match(core))
+
+
 def _sentences(p: str, a: int, b: int) -> list[tuple[int, int]]:
-    """Sentences of p[a:b] (closing 。 kept), each split on ；."""
+    """Sentences of p[a:b] (closing 。 kept), each split on ；; announcements and progress remarks left out."""
     out = []
     for m in re.finditer(r"[^。！？!?]+[。！？!?]?", p[a:b]):
-        s0, s1 = a + m.start(), a + m.end()
-        sent = p[s0:s1]
-        if _ANNOUNCE.search(sent.rstrip("。")) or _ANNOUNCE.search(sent):
-            continue
-        for c in re.finditer(r"[^；;]+[；;]?", sent):
-            out.append((s0 + c.start(), s0 + c.end()))
+        s0 = a + m.start()
+        for c in re.finditer(r"[^；;]+[；;]?", m.group()):
+            c0, c1 = s0 + c.start(), s0 + c.end()
+            if not _not_an_item(p[c0:c1]):
+                out.append((c0, c1))
     return out
 
 
-_RESPONSE = re.compile(r"针对(?:上述|以上|这些|前述|存在的)?(?:问题|不足|短板|差距)[，,]?"
-                       r"(?:我们|我局|我单位|本单位|本机关|我委|我办|我区|我市|我县|我中心|我院)?(?:将|要)?[，,]?")
-# in a segment's first sentence, these end a lead-in as a colon does (…仍有差距，主要表现在……;
-# …还存在一些不足，如……)
-_SHOWN_AS = re.compile(r"(?:主要|具体)?(?:表现|体现)(?:在|为)[：:]?"
-                       r"|(?<=不足|问题|短板|差距)[，,]?(?:主要是|比如|例如|如)[：:，,]?")
+_LAST_SENTENCE = re.compile(r"(?<=[。！？!?；;])[^。！？!?；;]+[。！？!?]?$")
 
 
+def _drop_progress_tail(p: str, a: int, b: int) -> int:
+    """End of p[a:b] without a closing progress remark (``目前，上述工作正在推进中。``)."""
+    m = _LAST_SENTENCE.search(p[a:b])
+    return a + m.start() if m and _not_an_item(m.group()) else b
+
+
+def _listed(p: str, a: int, b: int) -> list[tuple[int, int]]:
+    """A problem list (after 主要是/表现在/如…) split on ，/、 where each clause states its own deficiency.
+
+    Every clause between ，/、 carrying a deficiency word (有待, 不足, 不够…) splits at each;
+    else every clause between ， doing so splits at ， only; else the piece stays whole.
+    """
+    for seps in ("，,、", "，,"):
+        cuts = [a] + [i + 1 for i in range(a, b) if p[i] in seps] + [b + 1]
+        parts = [(x, y - 1) for x, y in zip(cuts, cuts[1:])]
+        if len(parts) > 1 and all(_DEFICIENCY.search(p, x, y) for x, y in parts):
+            return parts
+    return [(a, b)]
+
+
+_RESPONSE = re.compile(r"针对(?:上述|以上|这些|前述|此类|这类)?(?:工作中)?(?:存在的?|发现的?|出现的?)?(?:问题|不足|短板|差距)[，,]?"
+                       rf"(?:下一步|下阶段|今后)?[，,]?{_WE}?(?:将|要)?[，,]?")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 _COLON = re.compile(r"[：:]")
+_AFTER_NOUN = re.compile(r"[。，,]?(?:主要是|比如|例如|如)")
+_LIST_END = re.compile(r"(?:(?:主要|具体)?(?:表现|体现)(?:在|为)|主要是|主要有|主要存在在?|比如|例如|如)[：:，,]?$")
 
 
 def _segments(para: _Para) -> list[_Para]:
@@ -187,6 +253,25 @@ def _segments(para: _Para) -> list[_Para]:
         return [para]
     cuts.append(len(p))
     return [_Para(p[a:b], para.index[a:b]) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _lead_end(p: str, at: int, first: int | None) -> int | None:
+    """Where the lead-in of a segment ends: at its first enumerator, after a colon that closes a
+    lead-in, or after the phrase that opens a problem list (表现在, 主要存在, …不足。如)."""
+    if first is not None and first > at:
+        return first
+    stop = first if first is not None else len(p)
+    sentence_end = _SENTENCE_END.search(p, at)
+    colon = _COLON.search(p, at, stop)
+    if colon and colon.start() - at <= 60 and "。" not in p[at:colon.start()] and _classify(p[at:colon.start()]):
+        return colon.end()
+    first_end = sentence_end.start() if sentence_end else len(p)
+    for m in _LIST_INTRO.finditer(p, at, stop):
+        # in the first sentence any of them; later, only a list that follows a problem noun
+        # (``……但也存在一些薄弱环节。如……``, ``……还存在一些问题，例如：……``): what comes before is preamble
+        if m.start() <= first_end or _AFTER_NOUN.match(m.group()):
+            return m.end()
+    return None
 
 
 def split_problems(text: str, span: Span) -> list[tuple[Span, Mode]]:
@@ -206,22 +291,16 @@ def split_problems(text: str, span: Span) -> list[tuple[Span, Mode]]:
             at, mode = opener.end(), "improvements"
         enums = _enumerators(p, at)
         first = enums[0].start() if enums else None
-        sentence_end = _SENTENCE_END.search(p, at)
-        colon = _COLON.search(p, at)
-        shown = _SHOWN_AS.search(p, at, sentence_end.start() if sentence_end else len(p))
-        lead_end = None
-        if first is not None and first > at:
-            lead_end = first
-        elif colon and colon.start() - at <= 60 and "。" not in p[at:colon.start()] and (first is None or colon.start() < first):
-            if _classify(p[at:colon.start()]):
-                lead_end = colon.end()
-        elif shown and (first is None or shown.start() < first):
-            lead_end = shown.end()
-            mode = mode or "problems"
+        lead_end = _lead_end(p, at, first)
+        listed = False
         if lead_end is not None:
-            lead_mode = _classify(p[at:lead_end])
-            if lead_mode:
+            lead = p[at:lead_end]
+            lead_mode = _classify(lead)
+            if not opener and lead_mode:
                 mode = lead_mode
+            elif not opener and mode is None and _LIST_END.search(lead):
+                mode = "problems"
+            listed = bool(_LIST_END.search(lead)) and mode == "problems"
             at = lead_end
         if at >= len(p):
             continue
@@ -229,12 +308,14 @@ def split_problems(text: str, span: Span) -> list[tuple[Span, Mode]]:
         if enums and enums[0].start() >= at:
             bounds = [e.end() for e in enums]
             ends = [e.start() for e in enums[1:]] + [len(p)]
-            pieces = list(zip(bounds, ends))
+            pieces = [(a, _drop_progress_tail(p, a, b)) for a, b in zip(bounds, ends)]
         else:
             pieces = _sentences(p, at, len(p))
+            if listed and para_mode == "problems":
+                pieces = [q for a, b in pieces for q in _listed(p, *_trim(p, a, b))]
         for a, b in pieces:
             a, b = _trim(p, a, b)
-            if b - a >= 2 and not _NOTHING.match(p, a, b):
+            if b - a >= 2 and not _not_an_item(p[a:b]):
                 items.append((para.span(a, b), para_mode))
         mode = para_mode
     return items
