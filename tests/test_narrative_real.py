@@ -1,0 +1,95 @@
+"""Narrative shapes seen on real crawled reports (issue 10), each written here in our own words.
+
+One parametrised row per shape. The section-五 cases go through ``extract.parse_text`` on a small
+report; the channel cases through ``channels_in`` over a paragraph of section 一. Every item's span
+must give the item back.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import extract
+from extract.narrative.channels import channels_in
+from extract.narrative.grounding import clean_item
+
+HEAD = ("某某区文化和旅游局2024年政府信息公开工作年度报告\n一、总体情况\n{overview}\n"
+        "二、主动公开政府信息情况\n规章\t0\t0\t0\n三、收到和处理政府信息公开申请情况\n"
+        "四、政府信息公开行政复议、行政诉讼情况\n五、存在的主要问题及改进情况\n{five}\n"
+        "六、其他需要报告的事项\n无。\n")
+
+
+def report(five: str, overview: str = "略。"):
+    return extract.parse_text(HEAD.format(overview=overview, five=five), narrative="rules")
+
+
+FIVE = [
+    pytest.param(
+        "本年度工作有序推进，但还有需要改进之处，表现在：一是部分栏目内容更新偏慢；二是解读材料形式较为单一。\n"
+        "下一步，我局将重点做好两方面工作：一是建立栏目巡查机制；二是制作图解和短视频解读。",
+        ["部分栏目内容更新偏慢", "解读材料形式较为单一。"],
+        ["建立栏目巡查机制", "制作图解和短视频解读。"],
+        id="needs-improving-lead-in-is-problems"),
+    pytest.param(
+        "（一）上年度存在问题的改进情况\n针对上年度依申请答复不够规范的问题，制定了答复文书范本。\n"
+        "（二）存在的主要问题\n一是公开目录编制不够细。二是基层公开点利用率不高。\n"
+        "（三）下一步工作计划\n一是细化公开目录。二是盘活基层公开点。",
+        ["公开目录编制不够细。", "基层公开点利用率不高。"],
+        ["针对上年度依申请答复不够规范的问题，制定了答复文书范本。", "细化公开目录。", "盘活基层公开点。"],
+        id="sub-heading-improvement-of-last-years-problems"),
+    pytest.param(
+        "本年度工作取得一定进展，但仍有不足，如文件解读发布不够同步、意见征集反馈尚需加强等。"
+        "针对存在问题，下一步将重点做好以下工作：一是解读与文件同步发布；二是及时公布意见采纳情况。",
+        ["文件解读发布不够同步", "意见征集反馈尚需加强等。"],
+        ["解读与文件同步发布", "及时公布意见采纳情况。"],
+        id="problem-list-before-a-measure-list"),
+    pytest.param(
+        "存在的不足主要是：信息发布不够及时，解读材料质量不高，公开目录更新滞后。",
+        ["信息发布不够及时", "解读材料质量不高", "公开目录更新滞后。"], [],
+        id="zhuyao-shi-comma-clauses-each-a-deficiency"),
+    pytest.param(
+        "对照群众期待还有差距，主要存在办事指南要素不够完整、历史信息归档不够及时等问题。",
+        ["办事指南要素不够完整", "历史信息归档不够及时等问题。"], [],
+        id="zhuyao-cunzai-dun-clauses"),
+    pytest.param(
+        "本年度还存在一些困难，如，信息员由兼职人员担任，业务能力有待提高。",
+        ["信息员由兼职人员担任，业务能力有待提高。"], [],
+        id="ru-list-kept-whole-when-a-clause-states-no-deficiency"),
+    pytest.param(
+        "本年度已对上年度解读不足的问题进行了整改，解读材料同步上网。但在工作中仍发现一些问题，例如：公开栏更新较慢，"
+        "依申请答复质量有待提高。",
+        ["公开栏更新较慢", "依申请答复质量有待提高。"], [],
+        id="list-after-a-preamble-sentence"),
+    pytest.param(
+        "（二）改进措施\n重点采取如下整改措施。加强审核把关；完善考核机制。",
+        [], ["加强审核把关", "完善考核机制。"],
+        id="announcement-sentence-is-not-an-item"),
+    pytest.param(
+        "（一）存在问题\n信息公开工作力量较弱。\n（二）改进措施\n下一步，我局将从以下几个方面加以改进；加强人员培训；完善工作制度。",
+        ["信息公开工作力量较弱。"], ["加强人员培训", "完善工作制度。"],
+        id="lead-in-ending-in-semicolon-is-not-an-item"),
+    pytest.param(
+        "（一）存在问题\n信息公开工作力量较弱。\n（二）改进情况\n一是建立信息发布台账。二是开展政策解读培训。目前，上述工作正在推进中。",
+        ["信息公开工作力量较弱。"], ["建立信息发布台账。", "开展政策解读培训。"],
+        id="progress-remark-is-not-an-item"),
+    pytest.param(
+        "（一）存在问题\n信息公开工作力量较弱。\n（二）改进措施\n2025年，我局将聚焦薄弱环节，补短板、强弱项，重点抓好三项工作："
+        "一是充实工作力量；二是加强业务培训；三是完善考核办法。",
+        ["信息公开工作力量较弱。"], ["充实工作力量", "加强业务培训", "完善考核办法。"],
+        id="measure-lead-in-naming-weak-points-stays-measures"),
+    pytest.param(
+        "本年度政务公开工作存在一些薄弱环节。如工作人员业务能力有待提高、公开内容还有待规范等。"
+        "下阶段，我局将健全审核机制；拓宽公开渠道。",
+        ["工作人员业务能力有待提高", "公开内容还有待规范等。"], ["健全审核机制", "拓宽公开渠道。"],
+        id="ru-sentence-after-weak-points-and-next-stage"),
+]
+
+
+@pytest.mark.parametrize("five, problems, improvements", FIVE)
+def test_section_five_shapes(five, problems, improvements):
+    rec = report(five)
+    assert [i.text for i in rec.narrative.problems] == problems
+    assert [i.text for i in rec.narrative.improvements] == improvements
+    for item in rec.narrative.problems + rec.narrative.improvements:
+        s, e = item.span
+        assert clean_item(rec.text[s:e]) == item.text
