@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -43,12 +44,31 @@ def match_row(folded: str) -> str | None:
     return None
 
 
+_BR = re.compile(r"<br\s*/?>", re.I)
+_GROUP_HEADING = re.compile(r"法人或者?其他组织")
+
+
 def header_columns(header: list[Row]) -> tuple[str, ...] | None:
-    """The applicant columns the header names, in template order (None if no header)."""
-    text = fold("".join(t.text for r in header for t in r.labels))
-    text = text.replace("法人或其他组织", "").replace("法人或者其他组织", "")
-    cols = tuple(k for k, name in APPLICANT_COLUMNS if name in text)
+    """The applicant columns the header names, in template order (None if no header).
+
+    A name counts when it is written whole, or when a header token is its first part of two or
+    more characters: narrow columns wrap their names over lines (``商业`` / ``企业``,
+    ``社会`` / ``公益`` / ``组织``), and a text rendering puts each line's fragments side by side,
+    so only the first fragment of each name stays where the name starts."""
+    frags = [_GROUP_HEADING.sub("", _BR.sub("", fold(t.text))) for r in header for t in r.labels]
+    text = "".join(frags)
+    cols = tuple(k for k, name in APPLICANT_COLUMNS
+                 if name in text or any(len(f) >= 2 and name.startswith(f) for f in frags))
     return cols if len(cols) >= 3 else None
+
+
+def _columns_by_values(matched: dict[str, Row], columns: tuple[str, ...]) -> bool:
+    """Whether the value rows say the table has the template's 7 columns where the header named
+    fewer: most rows carry exactly 7 values (a broken header must not shrink the table)."""
+    if len(columns) >= len(APPLICANT_KEYS) or len(matched) < 3:
+        return False
+    seven = sum(1 for r in matched.values() if _filled(r) == len(APPLICANT_KEYS))
+    return seven * 4 >= len(matched) * 3
 
 
 def _filled(row: Row) -> int:
@@ -83,8 +103,10 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
                 pending += row.label
             continue
         key = match_row(row.label)
-        if key is None and pending:
-            key = match_row(pending + row.label)
+        if pending and key in (None, "other_handled"):
+            # the label wrapped over lines around its values: the lines above name the row, and a
+            # group label printed beside the values (（六）其他处理) does not
+            key = match_row(pending + row.label) or key
         pending = ""
         if key is None:
             if not matched:
@@ -113,6 +135,12 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
     row_keys = ("new_received", "carried_over") + outcomes + ("total_processed", "carried_forward")
 
     columns = header_columns(header)
+    if columns is not None and _columns_by_values(matched, columns):
+        findings.append(Finding(check=f"{TABLE}.header_incomplete", severity="info", table=TABLE,
+                                message=f"the column header names {len(columns)} applicant columns but the "
+                                        f"value rows carry {len(APPLICANT_KEYS)} values; the template's "
+                                        f"{len(APPLICANT_KEYS)} columns are used"))
+        columns = APPLICANT_KEYS
     if columns is None:
         columns = APPLICANT_KEYS
         findings.append(Finding(check=f"{TABLE}.header_missing", severity="info", table=TABLE,

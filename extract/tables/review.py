@@ -82,7 +82,12 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
     return TableResult(TABLE, values, spans_of(TABLE, spans), tuple(findings))
 
 
+_HEADER_CHARS = frozenset("".join(_HEADER_WORDS) + "未经直接")
+
+
 def _is_header_label(label: str) -> bool:
+    if all(c in _HEADER_CHARS for c in label):
+        return True      # header words broken over lines (结果 维 / 持): only their characters are left
     rest = label
     for w in sorted(_HEADER_WORDS, key=len, reverse=True):
         rest = rest.replace(w, "")
