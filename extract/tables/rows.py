@@ -47,7 +47,7 @@ _PAGE_NO = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\
                       r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d+(?:\s*of\s*\d+)?)$", re.I)
 # a label glued to its digits: 行政规范性文件77132470
 _GLUED = re.compile(r"^(.*[^\d\s.,，+\-])(\d+)$")
-_SPLIT = re.compile(r"\S+")
+_SPLIT = re.compile(r"<br\s*/?>|((?:(?!<br\s*/?>)\S)+)", re.I)    # a converter's <br> separates too
 
 
 def is_page_debris(text: str) -> bool:
@@ -55,11 +55,12 @@ def is_page_debris(text: str) -> bool:
 
 
 def _pieces(text: str, start: int):
-    if " " not in text and "\u3000" not in text and "\xa0" not in text:
+    if " " not in text and "\u3000" not in text and "\xa0" not in text and "<br" not in text:
         yield text, (start, start + len(text))  # the common case: one token per cell
         return
     for m in _SPLIT.finditer(text):
-        yield m.group(), (start + m.start(), start + m.end())
+        if m.group(1):
+            yield m.group(1), (start + m.start(), start + m.end())
 
 
 def _cell_tokens(text: str, start: int) -> list[Tok]:
@@ -94,6 +95,11 @@ def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
         return None
     last_label = max((i for i, t in enumerate(toks) if t.kind == "label"), default=-1)
     labels = tuple(t for t in toks[: last_label + 1] if t.kind == "label")
+    first = toks[0]
+    if (labels and first.kind == "num" and len(toks) > 1 and toks[1] is labels[0]
+            and labels[0].text[:1] in ".．、"):
+        # an enumerator a converter cut from its label (``|3|. 其他|``) is part of the label
+        labels = (Tok(first.text, first.span, "label"),) + labels
     vals = list(toks[last_label + 1:])
     edge = 0
     if not grid:
