@@ -101,9 +101,36 @@ def test_channel_with_the_wrong_type():
 
 
 def test_null_name_equals_only_null():
-    assert norm_name(None) is None and norm_name("《 公报 》") == "公报"
-    s = score_channels([{"type": "print", "name": "公报"}], [{"type": "print", "name": None}])
+    assert norm_name(None) is None and norm_name("《 某某日报 》") == "某某日报"
+    s = score_channels([{"type": "print", "name": "某某日报"}], [{"type": "print", "name": None}])
     assert s["f1"] == 0.0 and s["type_f1"] == 1.0
+
+
+@pytest.mark.parametrize("pred, gold, matched", [
+    pytest.param(("press_conference", "新闻发布会"), ("press_conference", None), 1, id="generic-word-is-null"),
+    pytest.param(("new_media", None), ("new_media", "政务新媒体"), 1, id="null-is-generic-word"),
+    pytest.param(("website", "门户网站"), ("website", "某某区人民政府门户网站"), 0, id="generic-word-is-not-contained-name"),
+    pytest.param(("website", "某某区人民政府门户网站"), ("website", "某某区人民政府"), 1, id="label-name-inside-record-name"),
+    pytest.param(("wechat", "某某"), ("wechat", "“某某发布”"), 1, id="record-name-inside-label-name"),
+    pytest.param(("weibo", "某某发布"), ("wechat", "某某发布"), 0, id="type-must-be-equal"),
+    pytest.param(("onsite", "档案馆查阅点"), ("onsite", "图书馆查阅点"), 0, id="different-names"),
+])
+def test_channel_names_match_as_schema_says(pred, gold, matched):
+    s = score_channels([{"type": pred[0], "name": pred[1]}], [{"type": gold[0], "name": gold[1]}])
+    assert s["matched"] == matched
+    assert s["f1"] == float(matched)
+
+
+def test_channel_matching_is_one_to_one_and_prefers_equal_names():
+    gold = [{"type": "website", "name": "某某区人民政府门户网站"}, {"type": "website", "name": "某某区人民政府"}]
+    pred = [{"type": "website", "name": "某某区人民政府"}, {"type": "website", "name": "区人民政府"}]
+    s = score_channels(pred, gold)
+    # 某某区人民政府 pairs with its equal; 区人民政府 then takes the other label it is contained in
+    assert s["matched"] == 2 and s["missing"] == [] and s["extra"] == []
+    s = score_channels(pred[:1] + pred[:1], gold[1:])       # a duplicate counts once
+    assert (s["n_pred"], s["matched"], s["precision"]) == (1, 1, 1.0)
+    s = score_channels(pred, gold[1:])                       # two contained names, one label: one pair
+    assert s["matched"] == 1 and s["extra"] == [["website", "区人民政府"]]
 
 
 # -- tables -----------------------------------------------------------------

@@ -21,9 +21,14 @@ Measures (also documented in ``eval/README.md``):
   of the sizes of ``SequenceMatcher.get_matching_blocks()`` between the two
   strings. Precision = matched / predicted characters, recall = matched / label
   characters. Splitting one item in two, or merging two, barely moves it.
-* **Channels** — F1 on the set of ``(type, normalised name)`` pairs and on the set
-  of types. Names are normalised by :func:`norm_name` (NFKC, whitespace and the
-  quote marks “”‘’"'「」『』《》〈〉 removed); a ``null`` name equals only ``null``.
+* **Channels** — F1 on channels matched one-to-one, and on the set of types. Per
+  ``schema.md``, a predicted and a labelled channel match when the types are equal and
+  the names are equal, or one contains the other, or both are ``null``. Names are
+  normalised by :func:`norm_name` (NFKC, whitespace and the quote marks
+  “”‘’"'「」『』《》〈〉 removed); a name that is only its type's generic word
+  (:data:`GENERIC_NAMES`: ``政务新媒体``, ``新闻发布会``, ``政府网站``…) names nothing and
+  counts as ``null``. Equal names are paired first, then containing ones, longest
+  overlap first; duplicates (same type and normalised name) count once.
 * **Spans** — an item's span is valid when ``0 <= start < end <= len(text)`` and
   ``text[start:end]`` equals the item's text once whitespace is removed from both.
 
@@ -134,21 +139,82 @@ def coverage(pred: Sequence[str], gold: Sequence[str]) -> dict:
     return {"chars_pred": len(a), "chars_gold": len(b), "chars_matched": m, **prf(m, len(a), len(b))}
 
 
+#: Per channel type, the generic words that name no particular medium: as a name they count as null.
+GENERIC_NAMES: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
+    "website": ("网站", "政府网站", "门户网站", "政府门户网站", "政务网站", "信息公开网站", "信息公开专栏",
+                "信息公开平台", "政务公开专栏", "官网", "官方网站"),
+    "wechat": ("微信", "微信公众号", "公众号", "微信公众平台", "政务微信", "官方微信"),
+    "wechat_channels": ("视频号", "微信视频号"),
+    "weibo": ("微博", "政务微博", "官方微博"),
+    "short_video": ("抖音", "快手", "抖音号", "快手号", "短视频", "短视频平台"),
+    "app": ("APP", "政务APP", "客户端", "移动客户端", "小程序"),
+    "print": ("报纸", "报刊", "期刊", "杂志", "公报", "政府公报"),
+    "broadcast": ("广播", "电视", "电台", "电视台", "广播电视", "广播电台", "电视广播"),
+    "press_conference": ("新闻发布会", "发布会", "新闻通气会", "通气会"),
+    "onsite": ("公示栏", "公开栏", "公告栏", "宣传栏", "查阅点", "查阅室", "查阅场所", "电子屏", "显示屏"),
+    "new_media": ("政务新媒体", "新媒体"),
+    "other_platform": (),
+}.items()}
+
+
+_GENERIC_UPPER = {k: frozenset(w.upper() for w in v) for k, v in GENERIC_NAMES.items()}
+
+
+def channel_key(c: Mapping) -> tuple[Any, str | None]:
+    """(type, normalised name), a generic word as the name counting as ``None``."""
+    kind = c.get("type")
+    name = norm_name(c.get("name"))
+    if name is not None and name.upper() in _GENERIC_UPPER.get(kind, ()):
+        name = None
+    return kind, name
+
+
+def _unique(keys: Iterable[tuple]) -> list[tuple]:
+    return list(dict.fromkeys(keys))
+
+
+def match_channels(pred: Sequence[tuple], gold: Sequence[tuple]) -> list[tuple[int, int]]:
+    """One-to-one pairs ``(i_pred, j_gold)`` of channel keys: same type and equal names (or both
+    null) first, then names one of which contains the other, the longest overlap first."""
+    cands = []
+    for i, (pt, pn) in enumerate(pred):
+        for j, (gt, gn) in enumerate(gold):
+            if pt != gt:
+                continue
+            if pn == gn:
+                cands.append((2.0, i, j))
+            elif pn is not None and gn is not None and (pn in gn or gn in pn):
+                cands.append((1.0 + min(len(pn), len(gn)) / max(len(pn), len(gn)), i, j))
+    cands.sort(key=lambda t: (-t[0], t[1], t[2]))
+    used_p: set[int] = set()
+    used_g: set[int] = set()
+    out = []
+    for _, i, j in cands:
+        if i not in used_p and j not in used_g:
+            used_p.add(i)
+            used_g.add(j)
+            out.append((i, j))
+    return sorted(out)
+
+
 def score_channels(pred: Iterable[Mapping], gold: Iterable[Mapping]) -> dict:
-    """Set F1 on (type, normalised name) and on type alone."""
-    pk = {(c.get("type"), norm_name(c.get("name"))) for c in pred}
-    gk = {(c.get("type"), norm_name(c.get("name"))) for c in gold}
+    """F1 on channels matched one-to-one (:func:`match_channels`) and on the set of types."""
+    pk = _unique(channel_key(c) for c in pred)
+    gk = _unique(channel_key(c) for c in gold)
+    pairs = match_channels(pk, gk)
     ptypes = {t for t, _ in pk}
     gtypes = {t for t, _ in gk}
-    pair = prf(len(pk & gk), len(pk), len(gk))
+    pair = prf(len(pairs), len(pk), len(gk))
     typ = prf(len(ptypes & gtypes), len(ptypes), len(gtypes))
+    hit_p = {i for i, _ in pairs}
+    hit_g = {j for _, j in pairs}
     return {
-        "n_pred": len(pk), "n_gold": len(gk), "matched": len(pk & gk),
+        "n_pred": len(pk), "n_gold": len(gk), "matched": len(pairs),
         **pair,
         "types_pred": len(ptypes), "types_gold": len(gtypes), "types_matched": len(ptypes & gtypes),
         "type_precision": typ["precision"], "type_recall": typ["recall"], "type_f1": typ["f1"],
-        "missing": sorted([list(k) for k in gk - pk], key=str),
-        "extra": sorted([list(k) for k in pk - gk], key=str),
+        "missing": sorted([list(k) for j, k in enumerate(gk) if j not in hit_g], key=str),
+        "extra": sorted([list(k) for i, k in enumerate(pk) if i not in hit_p], key=str),
     }
 
 
