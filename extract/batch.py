@@ -17,16 +17,19 @@ Library code prints nothing.
 from __future__ import annotations
 
 import glob
+import mimetypes
 import os
+import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ConfigError, XxgkError
 from .narrative import NarrativeExtractor, get_extractor
-from .pipeline import _source_of, record_id, safe_parse_file
+from .pipeline import _source_of, batch_ids, record_id, safe_parse_file
 from .record import Record
 
 REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc")
@@ -41,36 +44,116 @@ class WorkerCrashed(XxgkError):
 
 # -- paths --------------------------------------------------------------------
 
-def expand_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = REPORT_SUFFIXES) -> list[Path]:
-    """Files, folders (recursive, report suffixes only) and globs → a de-duplicated, ordered list.
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file found in a folder that is not read, and why. ``label``: a sample's label file."""
 
-    A file named explicitly is kept whatever its suffix (so a wrong file is reported, not
-    skipped); a path that does not exist is kept too, and becomes a ``failed`` record.
-    A glob that matches nothing, or a folder without a report file, raises ``ConfigError``.
+    path: Path
+    reason: str
+    label: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    files: list[Path]
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = REPORT_SUFFIXES) -> Scan:
+    """Files, folders (recursive) and globs → the files to read, and the files left out with the reason.
+
+    In a folder, a file with a report suffix is read; one with another suffix or none is
+    sniffed: a PDF/DOCX/DOC/HTML signature or text with Chinese characters makes it a report
+    (a report saved without an extension is read), anything else is ``skipped`` with the
+    reason (``image/jpeg: not a report format``). ``<stem>.json`` beside a report of the same
+    stem is its label (``eval/``'s layout): skipped with ``label=True``. Hidden files and
+    folders are not looked at. A file named explicitly is kept whatever it is (so a wrong file
+    is reported, not skipped); a path that does not exist is kept too, and becomes a ``failed``
+    record. A glob that matches nothing, or a folder without a report, raises ``ConfigError``.
     """
     out: dict[Path, None] = {}
+    skipped: dict[Path, Skipped] = {}
     sfx = tuple(s.lower() for s in suffixes)
     for a in args:
         s = os.fspath(a)
         p = Path(s)
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in sfx
+            found: list[Path] = []
+            left: list[Skipped] = []
+            every = sorted(q for q in p.rglob("*") if q.is_file()
                            and not any(part.startswith(".") for part in q.relative_to(p).parts))
+            stems = {(q.parent, q.stem) for q in every if q.suffix.lower() in sfx}
+            for q in every:
+                if q.suffix.lower() in sfx:
+                    found.append(q)
+                elif q.suffix.lower() == ".json" and (q.parent, q.stem) in stems:
+                    left.append(Skipped(q, "the label of a report beside it", label=True))
+                else:
+                    reason = _not_a_report(q)
+                    if reason is None:
+                        found.append(q)
+                    else:
+                        left.append(Skipped(q, reason))
             if not found:
-                raise ConfigError(f"no report files ({', '.join(sfx)}) in folder", path=s)
+                extra = f" ({len(left)} other file(s) skipped)" if left else ""
+                raise ConfigError(f"no report files ({', '.join(sfx)}) in folder{extra}", path=s)
             out.update(dict.fromkeys(found))
+            skipped.update((k.path, k) for k in left)
         elif not p.exists() and _GLOB_CHARS & set(s):
             matches = sorted(glob.glob(s, recursive=True))
             files = [Path(m) for m in matches if Path(m).is_file()]
             dirs = [m for m in matches if Path(m).is_dir()]
             for d in dirs:
-                files.extend(expand_paths([d], suffixes=suffixes))
+                sub = scan_paths([d], suffixes=suffixes)
+                files.extend(sub.files)
+                skipped.update((k.path, k) for k in sub.skipped)
             if not files:
                 raise ConfigError("no file matches this pattern", path=s)
             out.update(dict.fromkeys(files))
         else:
             out[p] = None
-    return list(out)
+    return Scan(list(out), [k for q, k in skipped.items() if q not in out])
+
+
+def expand_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = REPORT_SUFFIXES) -> list[Path]:
+    """The files ``scan_paths`` would read (see there)."""
+    return scan_paths(args, suffixes=suffixes).files
+
+
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def _not_a_report(path: Path) -> str | None:
+    """``None`` when the leading bytes look like a report, else why the file is skipped."""
+    from .ingest import sniff_format
+    try:
+        with path.open("rb") as f:
+            head = f.read(8192)
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
+    kind = mimetypes.guess_type(path.name)[0]
+    if sniff_format(head) in ("pdf", "docx", "doc", "html", "rtf"):
+        return None
+    if not head:
+        return "empty file"
+    if b"\x00" in head:
+        return f"{kind or 'binary data'}: not a report format"
+    text = None
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = head.decode(enc)
+            break
+        except UnicodeDecodeError as e:
+            if e.start >= len(head) - 3:   # a character cut by the 8 KB read
+                text = head[:e.start].decode(enc, errors="replace")
+                break
+    if text is None:
+        return f"{kind or 'binary data'}: not a report format"
+    if kind in ("application/json",) or text.lstrip()[:1] in ("{", "["):
+        return "JSON data: not a report format"
+    if not _CJK.search(text):
+        return f"{kind or 'text'} without Chinese text: not a report"
+    return None
 
 
 # -- extractor ------------------------------------------------------------------
@@ -243,7 +326,28 @@ def _iter_threads(paths: Iterable, extractor: NarrativeExtractor | None, threads
 
 def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
-               narrative_options: dict | None = None, chunk_size: int | None = None) -> Iterator[Record]:
+               narrative_options: dict | None = None, chunk_size: int | None = None,
+               ids: Mapping[str, str] | None = None) -> Iterator[Record]:
+    """One record per path, in input order, parsed in parallel, each with a batch-unique id.
+
+    Ids are ``extract.pipeline.batch_ids(paths)`` unless ``ids`` (``{os.fspath(path): id}``)
+    gives them. Other arguments as in ``_iter_batch``.
+    """
+    paths = [os.fspath(p) for p in paths]
+    ids = ids if ids is not None else batch_ids(paths)
+    records = _iter_batch(paths, jobs=jobs, narrative=narrative, llm_concurrency=llm_concurrency,
+                          narrative_options=narrative_options, chunk_size=chunk_size)
+    try:
+        for p, rec in zip(paths, records):   # records come in input order
+            rid = ids.get(p, rec.id)
+            yield rec if rec.id == rid else replace(rec, id=rid)
+    finally:
+        records.close()
+
+
+def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
+                narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
+                narrative_options: dict | None = None, chunk_size: int | None = None) -> Iterator[Record]:
     """One record per path, in input order, parsed in parallel.
 
     ``narrative`` is ``"rules"``, ``"llm"``, ``"none"`` or an extractor object;
@@ -294,5 +398,5 @@ def add_to_summary(s: dict, r: Record | dict) -> None:
         s["llm"]["cached"] += 1
 
 
-__all__ = ["expand_paths", "iter_batch", "make_extractor", "summarize", "add_to_summary",
+__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "make_extractor", "summarize", "add_to_summary",
            "REPORT_SUFFIXES", "WorkerCrashed", "WorkersUnavailable"]

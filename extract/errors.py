@@ -46,5 +46,11 @@ class LLMError(XxgkError):
         self.attempts = attempts
 
 
+class LLMUnavailable(LLMError):
+    """The endpoint could not be reached or refused the key before any call of the batch worked."""
+
+    code = "E301"
+
+
 class ConfigError(XxgkError):
     code = "E400"

@@ -7,8 +7,15 @@ a BOM, so Excel shows the Chinese text correctly; pandas and DuckDB read them as
 
 ``OutputWriter`` writes into temporary files named ``.<name>.partial`` inside the
 output folder and moves them to their final names (``os.replace``) only on
-``commit()``; an interrupted run removes them, so a file with a final name is
-always complete.
+``commit()``, so a file with a final name is always complete. The temporary files
+are flushed after every record: they are the run's checkpoint. A run that stops
+(Ctrl-C, kill -9) leaves them for ``OutputWriter.resume`` to carry on from; an
+exception inside the ``with`` block removes them.
+
+With ``data=True`` the writer also stages the long tables (``cells``,
+``narrative_items``, ``channels``, ...) that ``extract.store`` loads into DuckDB
+and Parquet on ``commit()``. ``codebook.csv`` (every value key with its Chinese
+template label, unit and template years) is written on every commit.
 """
 
 from __future__ import annotations
@@ -16,13 +23,18 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .record import Record
-from .tables.template import (ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPLICANT_KEYS, APPLICATION_ROW_ORDER,
-                              REVIEW_COLUMNS, REVIEW_GROUPS)
+from .record import Record, checks_of
+from .tables.template import (ACTIVE_FIELD_LABELS, ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, ACTIVE_SINGLE_MONEY_LABEL,
+                              ACTIVE_SINGLE_VALUE_LABEL, APPLICANT_COLUMNS, APPLICANT_KEYS, APPLICATION_ROW_ORDER,
+                              OTHER_SUBROWS, REVIEW_COLUMNS, REVIEW_GROUPS, ROW_LABELS)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CSV_ENCODING = "utf-8-sig"
 RECORDS = "records.jsonl"
@@ -30,15 +42,21 @@ REPORTS = "reports.csv"
 FINDINGS = "findings.csv"
 ERRORS = "errors.csv"
 OUTPUT_FILES = (RECORDS, REPORTS, FINDINGS, ERRORS)
+CODEBOOK = "codebook.csv"
+DATA_STAGE = ".data.partial"      # the staged long tables, a folder inside the output folder
+DERIVED_OUTPUTS = ("xxgk.duckdb", "parquet", "review.html")
+"""Outputs built from the others; a commit removes those this run did not build (they would be stale)."""
 
 REPORT_META_COLUMNS = (
-    "id", "path", "status", "error_code", "error", "agency", "year", "template", "published_on",
+    "id", "path", "status", "checks", "error_code", "error", "agency", "year", "template", "published_on",
     "findings_error", "findings_warning", "findings_info", "narrative_method",
     "problems", "improvements", "channels", "narrative_ungrounded",
     "llm_calls", "llm_prompt_tokens", "llm_cached_prompt_tokens", "llm_completion_tokens", "llm_cost_usd",
 )
 FINDING_COLUMNS = ("record_id", "path", "check", "table", "severity", "cells", "expected", "actual", "message")
 ERROR_COLUMNS = ("path", "id", "error_code", "error")
+SKIPPED_CODE = "skipped"
+"""``error_code`` of an ``errors.csv`` row for a file a folder held that was not read (no record)."""
 
 
 def _dotted(prefix: str, specs) -> list[str]:
@@ -71,6 +89,90 @@ def value_columns() -> tuple[str, ...]:
 VALUE_COLUMNS = value_columns()
 REPORT_COLUMNS = REPORT_META_COLUMNS + VALUE_COLUMNS
 
+COUNT_COLUMNS = ("findings_error", "findings_warning", "findings_info", "problems", "improvements", "channels",
+                 "narrative_ungrounded", "llm_calls", "llm_prompt_tokens", "llm_cached_prompt_tokens",
+                 "llm_completion_tokens", "year")
+
+
+# -- codebook (pure) ---------------------------------------------------------------
+
+CODEBOOK_COLUMNS = ("key", "column", "table_key", "row_key", "column_key", "label", "unit", "type", "templates")
+
+
+def _column_names(keys: Iterable[str]) -> dict[str, str]:
+    plain: dict[str, list[str]] = {}
+    for k in keys:
+        plain.setdefault(k.replace(".", "_"), []).append(k)
+    out = {}
+    for name, ks in plain.items():
+        for k in ks:
+            # two keys that read the same with underscores (2019 ``licensing.decisions`` and 2021
+            # ``licensing_decisions``): the deeper one joins its levels with a double underscore
+            out[k] = k.replace(".", "__") if len(ks) > 1 and k.count(".") > min(x.count(".") for x in ks) else name
+    return out
+
+
+_COLUMN_NAMES = _column_names(VALUE_COLUMNS)
+
+
+def column_name(key: str) -> str:
+    """A value key as a plain SQL/pandas column name: ``applications_new_received_total``.
+
+    Dots become underscores; where that would give two keys one name (``active_disclosure.licensing.decisions``
+    of the 2019 template), the deeper key uses double underscores (``active_disclosure__licensing__decisions``).
+    """
+    return _COLUMN_NAMES.get(key) or key.replace(".", "_")
+
+
+def codebook() -> list[dict[str, str | None]]:
+    """One row per value key (``VALUE_COLUMNS`` order), from the template's definitions.
+
+    ``label`` joins the template's row label and column heading (``一、本年新收政府信息公开申请数量 · 总计``),
+    ``unit`` is 件, 项 or 万元, ``type`` the SQL type (``BIGINT`` for counts, ``DOUBLE`` for
+    money), ``templates`` the template years whose table has the cell (``2019;2021``).
+    """
+    rows: dict[str, dict[str, str | None]] = {}
+
+    def add(key: str, table: str, row: str, col: str | None, label: str, unit: str, templates: str) -> None:
+        if key in rows:
+            rows[key]["templates"] = ";".join(sorted(set(rows[key]["templates"].split(";")) | {templates}))
+            return
+        rows[key] = {"key": key, "column": column_name(key), "table_key": table, "row_key": row,
+                     "column_key": col, "label": label, "unit": unit,
+                     "type": "DOUBLE" if unit == "万元" else "BIGINT", "templates": templates}
+
+    for year, specs in (("2021", ACTIVE_ROWS_2021), ("2019", ACTIVE_ROWS_2019)):
+        for spec in specs:
+            if not spec.fields:
+                money = spec.money
+                add(f"active_disclosure.{spec.key}", "active_disclosure", spec.key, None,
+                    f"{spec.label} · {ACTIVE_SINGLE_MONEY_LABEL if money else ACTIVE_SINGLE_VALUE_LABEL}",
+                    "万元" if money else "件", year)
+            for f in spec.fields:
+                money = spec.money and f.endswith("wan_yuan")
+                unit = "万元" if money else "项" if f in ("items_last_year", "change", "items") else "件"
+                add(f"active_disclosure.{spec.key}.{f}", "active_disclosure", spec.key, f,
+                    f"{spec.label} · {ACTIVE_FIELD_LABELS[f]}", unit, year)
+    for key in VALUE_COLUMNS:
+        table, row, *rest = key.split(".")
+        if table == "applications":
+            templates = "2021" if row in OTHER_SUBROWS else "2019" if row == "other_handled" else "2019;2021"
+            add(key, table, row, rest[0], f"{ROW_LABELS[row]} · {dict(APPLICANT_COLUMNS)[rest[0]]}", "件", templates)
+        elif table == "review_litigation":
+            add(key, table, row, rest[0], f"{dict(REVIEW_GROUPS)[row]} · {dict(REVIEW_COLUMNS)[rest[0]]}", "件",
+                "2019;2021")
+    return [rows[k] for k in VALUE_COLUMNS]
+
+
+_CODEBOOK_BY_KEY: dict[str, dict] | None = None
+
+
+def codebook_by_key() -> dict[str, dict]:
+    global _CODEBOOK_BY_KEY
+    if _CODEBOOK_BY_KEY is None:
+        _CODEBOOK_BY_KEY = {r["key"]: r for r in codebook()}
+    return _CODEBOOK_BY_KEY
+
 
 # -- rows (pure) ----------------------------------------------------------------
 
@@ -94,6 +196,7 @@ def report_row(record: Record | Mapping) -> dict[str, Any]:
     findings = d.get("findings") or []
     row: dict[str, Any] = {
         "id": d.get("id"), "path": (d.get("source") or {}).get("path"), "status": d.get("status"),
+        "checks": d["checks"] if "checks" in d else checks_of(d.get("status"), (f.get("severity") for f in findings)),
         "error_code": d.get("error_code"), "error": d.get("error"),
         "agency": meta.get("agency"), "year": meta.get("year"), "template": meta.get("template"),
         "published_on": meta.get("published_on"),
@@ -135,6 +238,95 @@ def error_row(record: Record | Mapping) -> dict[str, Any] | None:
             "error_code": d.get("error_code"), "error": d.get("error")}
 
 
+def skipped_row(path: str | os.PathLike, reason: str) -> dict[str, Any]:
+    """The ``errors.csv`` row of a file a folder held that was not read (it has no record)."""
+    return {"path": os.fspath(path), "id": None, "error_code": SKIPPED_CODE, "error": f"skipped: {reason}"}
+
+
+# -- long tables for DuckDB / Parquet (pure) ----------------------------------------
+
+REPORT_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "VARCHAR"), ("path", "VARCHAR"), ("sha256", "VARCHAR"), ("format", "VARCHAR"), ("bytes", "BIGINT"),
+    ("status", "VARCHAR"), ("checks", "VARCHAR"), ("error_code", "VARCHAR"), ("error", "VARCHAR"),
+    ("agency", "VARCHAR"), ("year", "BIGINT"), ("template", "VARCHAR"), ("published_on", "DATE"),
+    ("findings_error", "BIGINT"), ("findings_warning", "BIGINT"), ("findings_info", "BIGINT"),
+    ("narrative_method", "VARCHAR"), ("problems", "BIGINT"), ("improvements", "BIGINT"), ("channels", "BIGINT"),
+    ("narrative_ungrounded", "BIGINT"), ("llm_calls", "BIGINT"), ("llm_prompt_tokens", "BIGINT"),
+    ("llm_cached_prompt_tokens", "BIGINT"), ("llm_completion_tokens", "BIGINT"), ("llm_cost_usd", "DOUBLE"),
+    ("seconds", "DOUBLE"),
+)
+CELL_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("report_id", "VARCHAR"), ("table_key", "VARCHAR"), ("row_key", "VARCHAR"), ("column_key", "VARCHAR"),
+    ("key", "VARCHAR"), ("value", "DOUBLE"), ("span_start", "BIGINT"), ("span_end", "BIGINT"), ("label", "VARCHAR"),
+)
+FINDING_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("report_id", "VARCHAR"), ("seq", "BIGINT"), ("check", "VARCHAR"), ("table_key", "VARCHAR"),
+    ("severity", "VARCHAR"), ("cells", "VARCHAR"), ("expected", "DOUBLE"), ("actual", "DOUBLE"), ("message", "VARCHAR"),
+)
+ITEM_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("report_id", "VARCHAR"), ("kind", "VARCHAR"), ("seq", "BIGINT"), ("text", "VARCHAR"),
+    ("span_start", "BIGINT"), ("span_end", "BIGINT"), ("alignment", "VARCHAR"), ("score", "DOUBLE"),
+)
+CHANNEL_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("report_id", "VARCHAR"), ("seq", "BIGINT"), ("type", "VARCHAR"), ("name", "VARCHAR"),
+    ("span_start", "BIGINT"), ("span_end", "BIGINT"),
+)
+LONG_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "reports": REPORT_TABLE_COLUMNS, "cells": CELL_TABLE_COLUMNS, "findings": FINDING_TABLE_COLUMNS,
+    "narrative_items": ITEM_TABLE_COLUMNS, "channels": CHANNEL_TABLE_COLUMNS,
+}
+CELL_COLUMNS = tuple(c for c, _ in CELL_TABLE_COLUMNS)
+
+
+def _span(s) -> tuple[Any, Any]:
+    return (s[0], s[1]) if s else (None, None)
+
+
+def cell_rows(record: Record | Mapping) -> list[tuple]:
+    """The ``cells`` rows of a record: one per value it has (blanks too), in schema order."""
+    d = _as_dict(record)
+    rid = d.get("id")
+    spans = d.get("spans") or {}
+    book = codebook_by_key()
+    out: list[tuple] = []
+    for table in ("active_disclosure", "applications", "review_litigation"):
+        values = d.get(table)
+        if values is None:
+            continue
+        flat: dict[str, Any] = {}
+        _flatten(table, values, flat)
+        for key, v in flat.items():
+            c = book.get(key)
+            parts = key.split(".")
+            s0, s1 = _span(spans.get(key))
+            out.append((rid, table, parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None,
+                        key, v, s0, s1, c["label"] if c else None))
+    return out
+
+
+def long_rows(record: Record | Mapping) -> dict[str, list[tuple]]:
+    """Every long table's rows for one record (``LONG_TABLES`` column order)."""
+    d = _as_dict(record)
+    rid = d.get("id")
+    src = d.get("source") or {}
+    r = report_row(d)
+    reports = [tuple(src.get(c) if c in ("sha256", "format", "bytes") else d.get("seconds") if c == "seconds"
+                     else r.get(c) for c, _ in REPORT_TABLE_COLUMNS)]
+    findings = [(rid, i, f.get("check"), f.get("table"), f.get("severity"), ";".join(f.get("cells") or ()),
+                 f.get("expected"), f.get("actual"), f.get("message"))
+                for i, f in enumerate(d.get("findings") or [])]
+    narr = d.get("narrative") or {}
+    items = []
+    for kind, key in (("problem", "problems"), ("improvement", "improvements")):
+        for i, it in enumerate(narr.get(key) or []):
+            it = it if isinstance(it, dict) else {"text": it}
+            items.append((rid, kind, i, it.get("text"), *_span(it.get("span")), it.get("alignment"), it.get("score")))
+    channels = [(rid, i, c.get("type"), c.get("name"), *_span(c.get("span")))
+                for i, c in enumerate(narr.get("channels") or [])]
+    return {"reports": reports, "cells": cell_rows(d), "findings": findings, "narrative_items": items,
+            "channels": channels}
+
+
 def record_json(record: Record | Mapping, *, include_text: bool = False) -> str:
     d = record.to_dict(include_text=include_text) if isinstance(record, Record) else record
     return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
@@ -147,49 +339,137 @@ def partial_name(name: str) -> str:
 
 
 class OutputWriter:
-    """Stream records into the four output files of ``outdir``; atomic on ``commit``.
+    """Stream records into the output files of ``outdir``; atomic on ``commit``.
 
     >>> with OutputWriter(out) as w:          # doctest: +SKIP
     ...     for rec in records:
     ...         w.write(rec)
     ...     w.commit()
 
-    Leaving the ``with`` block without ``commit()`` (an exception, Ctrl-C) removes the
-    temporary files and leaves any earlier complete outputs untouched.
+    Every record is flushed to the temporary files as it is written (the checkpoint).
+    Leaving the ``with`` block by an exception other than ``KeyboardInterrupt`` without
+    ``commit()`` removes them; a ``KeyboardInterrupt`` (or a killed process) leaves them for
+    ``resume``. Earlier complete outputs are never touched before ``commit()``.
+
+    ``data=True`` stages the long tables and builds ``xxgk.duckdb`` (``duckdb=True``) and/or
+    ``parquet/`` (``parquet=True``) from them on ``commit()`` (``extract.store``).
     """
 
-    def __init__(self, outdir: str | os.PathLike, *, include_text: bool = False):
+    def __init__(self, outdir: str | os.PathLike, *, include_text: bool = False, duckdb: bool = False,
+                 parquet: bool = False):
         self.outdir = Path(outdir)
         self.include_text = include_text
+        self.duckdb = duckdb
+        self.parquet = parquet
         self.counts = {RECORDS: 0, FINDINGS: 0, ERRORS: 0}
+        self.resumed = 0                 # records carried over from an earlier run
+        self.resumed_records: list[dict] = []
         self._files: dict[str, IO[str]] = {}
         self._csv: dict[str, csv.DictWriter] = {}
+        self._long: dict[str, Any] = {}
         self._committed = False
 
+    @property
+    def data(self) -> bool:
+        return self.duckdb or self.parquet
+
     def __enter__(self) -> "OutputWriter":
-        self.open()
+        if not self._files:
+            self.open()
         return self
 
-    def __exit__(self, *exc) -> None:
-        if not self._committed:
+    def __exit__(self, exc_type, *exc) -> None:
+        if self._committed:
+            return
+        if (exc_type is not None and issubclass(exc_type, KeyboardInterrupt)) or self.resumed:
+            self._close()               # keep the checkpoint (it may hold an earlier run's reports) for --resume
+        else:
             self.abort()
 
     def _tmp(self, name: str) -> Path:
         return self.outdir / partial_name(name)
 
-    def open(self) -> None:
+    @property
+    def _stage(self) -> Path:
+        return self.outdir / DATA_STAGE
+
+    def open(self, *, append: bool = False) -> None:
+        """Open the temporary files (``append``: carry on after the rows already in them)."""
         self.outdir.mkdir(parents=True, exist_ok=True)
-        self._files[RECORDS] = self._tmp(RECORDS).open("w", encoding="utf-8", newline="\n")
+        mode = "a" if append else "w"
+        self._files[RECORDS] = self._tmp(RECORDS).open(mode, encoding="utf-8", newline="\n")
         for name, cols in ((REPORTS, REPORT_COLUMNS), (FINDINGS, FINDING_COLUMNS), (ERRORS, ERROR_COLUMNS)):
-            f = self._tmp(name).open("w", encoding=CSV_ENCODING, newline="")
+            fresh = not append or not self._tmp(name).exists() or self._tmp(name).stat().st_size == 0
+            f = self._tmp(name).open("w" if fresh else "a", encoding=CSV_ENCODING if fresh else "utf-8",
+                                     newline="")
             self._files[name] = f
             w = csv.DictWriter(f, fieldnames=cols, extrasaction="raise")
-            w.writeheader()
+            if fresh:
+                w.writeheader()
             self._csv[name] = w
+        if self.data:
+            self._stage.mkdir(exist_ok=True)
+            for table, cols in LONG_TABLES.items():
+                path = self._stage / f"{table}.csv"
+                fresh = not append or not path.exists()
+                f = path.open("w" if fresh else "a", encoding="utf-8", newline="")
+                self._files[f"data:{table}"] = f
+                w = csv.writer(f)
+                if fresh:
+                    w.writerow([c for c, _ in cols])
+                self._long[table] = w
+
+    @classmethod
+    def resume(cls, outdir: str | os.PathLike, *, keep: Callable[[dict], bool] | None = None,
+               **options) -> "OutputWriter":
+        """A writer that carries on from the records an earlier run left in ``outdir``.
+
+        The earlier records are those of the interrupted run's checkpoint if there is one, else
+        those of the last complete run. A torn last line (a killed run) is dropped; records for
+        which ``keep(record)`` is false are dropped (the caller re-runs them). Every temporary
+        file is rebuilt from the kept records, so the CSVs agree with ``records.jsonl`` whatever
+        moment the earlier run stopped at. ``resumed_records`` lists the kept records' id, path,
+        sha256 and status.
+        """
+        w = cls(outdir, **options)
+        source = w._tmp(RECORDS) if w._tmp(RECORDS).exists() else w.outdir / RECORDS
+        rebuild = w.outdir / partial_name(RECORDS + ".rebuild")
+        w.outdir.mkdir(parents=True, exist_ok=True)
+        w.resumed_records = []
+        with rebuild.open("w", encoding="utf-8", newline="\n") as out:
+            if source.exists():
+                with source.open(encoding="utf-8") as f:
+                    for line in f:
+                        if not line.endswith("\n"):
+                            break               # torn: the run was killed while writing it
+                        try:
+                            d = json.loads(line)
+                        except json.JSONDecodeError:
+                            break
+                        if keep is None or keep(d):
+                            out.write(line)
+                            src = d.get("source") or {}
+                            w.resumed_records.append({"id": d.get("id"), "path": src.get("path"),
+                                                      "sha256": src.get("sha256"), "status": d.get("status")})
+        if w._stage.exists():
+            shutil.rmtree(w._stage)
+        w.open()
+        w._files[RECORDS].close()
+        os.replace(rebuild, w._tmp(RECORDS))
+        w._files[RECORDS] = w._tmp(RECORDS).open("a", encoding="utf-8", newline="\n")
+        for d in read_records(w._tmp(RECORDS)):
+            w._write_rows(d)
+        w.resumed = len(w.resumed_records)
+        w.flush()
+        return w
 
     def write(self, record: Record | Mapping) -> None:
         d = record.to_dict(include_text=self.include_text) if isinstance(record, Record) else record
         self._files[RECORDS].write(json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._write_rows(d)
+        self.flush()
+
+    def _write_rows(self, d: Mapping) -> None:
         self.counts[RECORDS] += 1
         self._csv[REPORTS].writerow(report_row(d))
         for r in finding_rows(d):
@@ -199,10 +479,23 @@ class OutputWriter:
         if e is not None:
             self._csv[ERRORS].writerow(e)
             self.counts[ERRORS] += 1
+        if self.data:
+            for table, rows in long_rows(d).items():
+                self._long[table].writerows(rows)
+
+    def write_skipped(self, path: str | os.PathLike, reason: str) -> None:
+        """An ``errors.csv`` row for a file that was not read (see ``skipped_row``)."""
+        self._csv[ERRORS].writerow(skipped_row(path, reason))
+        self.counts[ERRORS] += 1
 
     def write_all(self, records: Iterable[Record | Mapping]) -> None:
         for r in records:
             self.write(r)
+
+    def flush(self) -> None:
+        """Hand what is written to the OS: a killed process loses nothing written before."""
+        for f in self._files.values():
+            f.flush()
 
     def _close(self) -> None:
         for f in self._files.values():
@@ -210,26 +503,54 @@ class OutputWriter:
         self._files.clear()
 
     def commit(self) -> dict[str, Path]:
-        """Flush, fsync and move every temporary file to its final name."""
+        """Flush, fsync, build the data outputs and move every temporary file to its final name."""
         for f in self._files.values():
             f.flush()
             os.fsync(f.fileno())
         self._close()
-        final = {}
+        final: dict[str, Path] = {}
+        staged: list[tuple[Path, Path]] = []
+        cb = self._tmp(CODEBOOK)
+        with cb.open("w", encoding=CSV_ENCODING, newline="") as f:
+            w = csv.DictWriter(f, fieldnames=CODEBOOK_COLUMNS)
+            w.writeheader()
+            w.writerows(codebook())
+        staged.append((cb, self.outdir / CODEBOOK))
+        if self.data:
+            from . import store
+            staged += store.build(self._stage, self.outdir, duckdb=self.duckdb, parquet=self.parquet)
         for name in OUTPUT_FILES:
-            os.replace(self._tmp(name), self.outdir / name)
-            final[name] = self.outdir / name
+            staged.append((self._tmp(name), self.outdir / name))
+        built = {dest.name for _, dest in staged}
+        for name in DERIVED_OUTPUTS:
+            stale = self.outdir / name
+            if name not in built and stale.exists():
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+        for tmp, dest in staged:
+            if dest.is_dir() and tmp.is_dir():
+                shutil.rmtree(dest)
+            os.replace(tmp, dest)
+            final[dest.name] = dest
+        if self._stage.exists():
+            shutil.rmtree(self._stage)
         self._committed = True
         return final
 
     def abort(self) -> None:
         """Close and remove the temporary files; earlier complete outputs stay as they were."""
         self._close()
-        for name in OUTPUT_FILES:
+        for name in (*OUTPUT_FILES, CODEBOOK):
             try:
                 self._tmp(name).unlink()
             except FileNotFoundError:
                 pass
+        if self._stage.exists():
+            shutil.rmtree(self._stage)
+
+
+def has_checkpoint(outdir: str | os.PathLike) -> bool:
+    """Whether ``outdir`` holds the temporary files of a run that did not finish."""
+    return (Path(outdir) / partial_name(RECORDS)).exists()
 
 
 def write_outputs(records: Iterable[Record | Mapping], outdir: str | os.PathLike, *,
@@ -246,6 +567,37 @@ def read_records(path: str | os.PathLike) -> Iterator[dict]:
         for line in f:
             if line.strip():
                 yield json.loads(line)
+
+
+def read_reports_csv(path: str | os.PathLike) -> "pd.DataFrame":
+    """``reports.csv`` as a pandas DataFrame with its types: counts as nullable ``Int64``, money as float.
+
+    ``pd.read_csv`` alone reads a count column with a blank as float and an all-blank column as
+    text; this gives every column the type the codebook (and the DuckDB tables) give it.
+    """
+    import pandas as pd
+    dtypes: dict[str, str] = {c: "Int64" for c in COUNT_COLUMNS}
+    dtypes.update({c: "string" for c in ("id", "path", "status", "checks", "error_code", "error", "agency",
+                                         "template", "published_on", "narrative_method")})
+    dtypes["llm_cost_usd"] = "Float64"
+    for c in codebook():
+        dtypes[c["key"]] = "Float64" if c["type"] == "DOUBLE" else "Int64"
+    enc = {} if hasattr(path, "read") else {"encoding": CSV_ENCODING}
+    return pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], **enc)
+
+
+def to_frame(records: Iterable[Record | Mapping]) -> "pd.DataFrame":
+    """Records as one wide DataFrame, a row per report (``reports.csv``'s columns and types)."""
+    import io
+
+    import pandas as pd  # noqa: F401  (a clear ImportError before any work)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=REPORT_COLUMNS)
+    w.writeheader()
+    for r in records:
+        w.writerow(report_row(r))
+    buf.seek(0)
+    return read_reports_csv(buf)
 
 
 def read_csv_rows(path: str | os.PathLike) -> list[dict[str, str]]:

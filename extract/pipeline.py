@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from . import ingest
@@ -36,7 +36,49 @@ def _extractor(narrative: NarrativeArg) -> NarrativeExtractor | None:
 
 
 def record_id(path: str | os.PathLike | None) -> str:
+    """A report's id on its own: the file stem (``a/2025.txt`` → ``2025``). See ``batch_ids``."""
     return Path(path).stem if path else "report"
+
+
+def batch_ids(paths: Iterable[str | os.PathLike], *,
+              existing: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Unique, stable ids for a batch: ``{os.fspath(path): id}``.
+
+    A file whose stem no other file of the batch shares keeps its stem as id. Files that share
+    a stem (``a/2025.txt``, ``b/2025.txt``, ``a/2025.html``) get their path relative to the
+    folder the group has in common, suffix included (``a/2025.txt``, ...): unique, because the
+    paths differ, and the same on every run over the same files. A stem never contains ``/``,
+    so such an id cannot equal another file's stem.
+
+    ``existing`` (``{path: id}`` from an earlier run being resumed) keeps those ids as they were
+    and keeps new files from taking them.
+    """
+    existing = dict(existing or {})
+    todo = [os.fspath(p) for p in paths]
+    ids: dict[str, str] = {}
+    by_stem: dict[str, list[str]] = {}
+    for p in dict.fromkeys([*existing, *todo]):
+        by_stem.setdefault(record_id(p), []).append(p)
+    taken = set(existing.values())
+    for stem, group in by_stem.items():
+        if len(group) == 1:
+            candidates = {group[0]: stem}
+        else:
+            absolute = [os.path.abspath(p) for p in group]
+            root = os.path.commonpath([os.path.dirname(a) for a in absolute])
+            candidates = {p: Path(os.path.relpath(a, root)).as_posix() for p, a in zip(group, absolute)}
+        for p, rid in candidates.items():
+            if p in existing:
+                ids[p] = existing[p]
+                continue
+            if rid in taken:          # only when resuming: an earlier run already gave this id away
+                rid = Path(os.path.abspath(p)).as_posix()
+                n = 2
+                while rid in taken:
+                    rid, n = f"{Path(os.path.abspath(p)).as_posix()}#{n}", n + 1
+            ids[p] = rid
+            taken.add(rid)
+    return {p: ids[p] for p in todo}
 
 
 def parse_document(doc: Document, *, id: str | None = None, source: Source | None = None,

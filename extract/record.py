@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import XxgkError
 from .types import Finding, Meta, Narrative, Sections, TableResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 TABLE_NAMES = ("active_disclosure", "applications", "review_litigation")
 
 Status = Literal["ok", "partial", "failed"]
+Checks = Literal["pass", "fail"]
+
+CHECK_SEVERITIES = ("error", "warning")
+"""Findings of these severities mean a check did not pass (``info`` findings only inform)."""
+
+
+def checks_of(status: str | None, severities: Iterable[str | None]) -> Checks | None:
+    """``"fail"`` when any finding is an error or a warning, else ``"pass"``; ``None`` for a failed record.
+
+    ``status`` says whether the report could be read; ``checks`` whether what was read passed
+    every identity and row check, so a filter on both finds the reports that need a look.
+    """
+    if status == "failed":
+        return None
+    return "fail" if any(s in CHECK_SEVERITIES for s in severities) else "pass"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +74,30 @@ class Record:
         return t.values if t else None
 
     @property
+    def checks(self) -> Checks | None:
+        """``pass`` / ``fail`` (see ``checks_of``); ``None`` when the report could not be read."""
+        return checks_of(self.status, (f.severity for f in self.findings))
+
+    def to_frame(self) -> "pd.DataFrame":
+        """The report's table values as a long DataFrame (needs pandas).
+
+        One row per value the record has, blanks included: ``table``, ``row``, ``column``,
+        ``key`` (dotted), ``value`` (float, NaN for a blank), ``span_start``/``span_end`` into
+        ``text``, and ``label`` (the template's Chinese label). Same rows as the DuckDB ``cells``
+        table, without ``report_id``.
+        """
+        import pandas as pd
+
+        from .export import CELL_COLUMNS, cell_rows
+        rows = cell_rows(self.to_dict(include_text=False))
+        df = pd.DataFrame(rows, columns=list(CELL_COLUMNS))
+        df = df.drop(columns=["report_id"])
+        df["value"] = df["value"].astype("Float64")
+        for c in ("span_start", "span_end"):
+            df[c] = df[c].astype("Int64")
+        return df
+
+    @property
     def spans(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for t in self.tables.values():
@@ -74,6 +117,7 @@ class Record:
             d[name] = self.value(name)
         d["narrative"] = n.to_dict() if n else None
         d["status"] = self.status
+        d["checks"] = self.checks
         d["error"] = self.error
         d["error_code"] = self.error_code
         d["source"] = self.source.to_dict()

@@ -8,6 +8,7 @@ run or its outputs could not be written (no output file was replaced); 130 inter
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Optional
@@ -18,9 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import app
-from ..batch import add_to_summary, expand_paths, iter_batch, make_extractor
-from ..errors import XxgkError
-from ..export import OutputWriter
+from ..batch import add_to_summary, iter_batch, make_extractor, scan_paths
+from ..errors import LLMUnavailable, XxgkError
+from ..export import OutputWriter, has_checkpoint
+from ..pipeline import batch_ids
 
 EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE, EXIT_BATCH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -35,14 +37,16 @@ def _die(message: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
-def _llm_options(base_url, model, mode, no_cache, cache_path, concurrency, prompt=None) -> dict:
+def _llm_options(base_url, model, mode, no_cache, cache_path, concurrency, prompt=None, fallback=False) -> dict:
     """Options for ``LLMExtractor``; unset ones are left out so its env-var defaults apply.
 
-    ``--no-llm-cache`` passes ``cache_path=False`` (no cache).
+    ``--no-llm-cache`` passes ``cache_path=False`` (no cache); without ``--llm-fallback`` an
+    endpoint that cannot be reached stops the batch (``fail_fast``).
     """
     opts = {k: v for k, v in {"base_url": base_url, "model": model, "mode": mode,
                               "cache_path": cache_path, "concurrency": concurrency,
                               "prompt": prompt}.items() if v is not None}
+    opts["fail_fast"] = not fallback
     if no_cache:
         opts["cache_path"] = False
     return opts
@@ -63,51 +67,90 @@ def extract_command(
                                              "or the shorter narrative.v2); overrides XXGK_LLM_PROMPT."),
     llm_cache: Optional[str] = typer.Option(None, "--llm-cache", help="Cache file; overrides XXGK_LLM_CACHE."),
     no_llm_cache: bool = typer.Option(False, "--no-llm-cache", help="Do not read or write the LLM cache."),
+    llm_fallback: bool = typer.Option(False, "--llm-fallback", help="When the endpoint cannot be reached, use the "
+                                      "rules for every report instead of stopping with exit 2."),
     include_text: bool = typer.Option(False, "--include-text", help="Keep each report's text in records.jsonl "
                                       "(spans index it)."),
+    duckdb: Optional[bool] = typer.Option(None, "--duckdb/--no-duckdb", help="Write OUTDIR/xxgk.duckdb (default: "
+                                          "when the duckdb package is installed)."),
+    parquet: bool = typer.Option(False, "--parquet", help="Write OUTDIR/parquet/<table>.parquet (needs duckdb)."),
+    html: bool = typer.Option(False, "--html", help="Write OUTDIR/review.html (as `xxgk review OUTDIR`)."),
+    resume: bool = typer.Option(False, "--resume", help="Carry on in OUTDIR: skip inputs already done (same path "
+                                "and sha256) and add the rest."),
+    force: bool = typer.Option(False, "--force", help="Replace the outputs of a non-empty OUTDIR."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
 ) -> None:
-    """Extract every report under PATH... into OUTDIR: records.jsonl, reports.csv, findings.csv, errors.csv."""
+    """Extract every report under PATH... into OUTDIR: records.jsonl, reports.csv, findings.csv, errors.csv,
+    codebook.csv (and xxgk.duckdb, parquet/, review.html)."""
     if narrative not in ("rules", "llm", "none"):
         _die(f"--narrative must be rules, llm or none (got {narrative!r})")
+    if resume and force:
+        _die("--resume and --force exclude each other")
     try:
-        files = expand_paths(paths)
+        scan = scan_paths(paths)
     except XxgkError as e:
         _die(str(e))
-    options = (_llm_options(llm_base_url, llm_model, llm_mode, no_llm_cache, llm_cache, llm_concurrency, llm_prompt)
+    files = scan.files
+    if out.exists() and not out.is_dir():
+        _die(f"{out}: the output path exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (resume or force):
+        _die(f"{out} is not empty: --resume carries on the batch in it, --force replaces its outputs"
+             + (" (an interrupted run left its finished reports there)" if has_checkpoint(out) else ""))
+    duckdb, parquet = _data_outputs(duckdb, parquet)
+    options = (_llm_options(llm_base_url, llm_model, llm_mode, no_llm_cache, llm_cache, llm_concurrency, llm_prompt,
+                            llm_fallback)
                if narrative == "llm" else {})
     try:
         # build once here: a bad configuration is a usage error before any file is read
         extractor = make_extractor(narrative, **options)
     except XxgkError as e:
         _die(str(e))
-    if out.exists() and not out.is_dir():
-        _die(f"{out}: the output path exists and is not a folder")
-    records = iter_batch(files, jobs=jobs, narrative=extractor if narrative == "llm" else narrative,
-                         llm_concurrency=llm_concurrency, narrative_options=options)
+    writer_options = {"include_text": include_text, "duckdb": duckdb, "parquet": parquet}
+    try:
+        if resume:
+            writer = OutputWriter.resume(out, keep=_Unchanged(files), **writer_options)
+        else:
+            writer = OutputWriter(out, **writer_options)
+            writer.open()
+    except OSError as e:
+        _die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_BATCH)
+    done = {os.path.abspath(r["path"]): r["id"] for r in writer.resumed_records if r["path"]}
+    todo = [p for p in files if os.path.abspath(p) not in done]
+    ids = batch_ids(todo, existing={r["path"]: r["id"] for r in writer.resumed_records if r["path"]})
+    records = iter_batch(todo, jobs=jobs, narrative=extractor if narrative == "llm" else narrative,
+                         llm_concurrency=llm_concurrency, narrative_options=options, ids=ids)
     summary = {"reports": 0, "ok": 0, "partial": 0, "failed": 0,
                "findings": {"error": 0, "warning": 0, "info": 0},
                "llm": {"calls": 0, "prompt_tokens": 0, "cached_prompt_tokens": 0, "completion_tokens": 0,
-                       "cached": 0, "cost_usd": 0.0}}
+                       "cached": 0, "cost_usd": 0.0},
+               "checks_failed": 0, "skipped": len([k for k in scan.skipped if not k.label]),
+               "labels": len([k for k in scan.skipped if k.label]), "resumed": writer.resumed}
     err = _err_console()
     show_progress = not quiet and err.is_terminal
     t0 = time.perf_counter()
     try:
-        with OutputWriter(out, include_text=include_text) as writer:
+        with writer:
+            for k in scan.skipped:
+                if not k.label:
+                    writer.write_skipped(k.path, k.reason)
             with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                           MofNCompleteColumn(), TimeRemainingColumn(), console=err,
                           disable=not show_progress, transient=True) as progress:
-                task = progress.add_task("extracting", total=len(files))
+                task = progress.add_task("extracting", total=len(todo))
                 for rec in records:
+                    if rec.error_code == LLMUnavailable.code:
+                        records.close()
+                        _die(f"{rec.error}; stopped before writing any output", EXIT_USAGE)
                     d = rec.to_dict(include_text=include_text)
                     writer.write(d)
                     add_to_summary(summary, d)
+                    summary["checks_failed"] += d.get("checks") == "fail"
                     progress.advance(task)
             writer.commit()
     except KeyboardInterrupt:
         records.close()
-        err.print(f"interrupted after {summary['reports']} of {len(files)} reports; "
-                  f"no output in {out} was replaced", highlight=False)
+        err.print(f"interrupted after {summary['reports']} of {len(todo)} reports; no output in {out} was "
+                  f"replaced; the finished reports are kept: run again with --resume to carry on", highlight=False)
         raise typer.Exit(EXIT_INTERRUPTED)
     except XxgkError as e:   # the batch itself could not run (not one file's error)
         _die(f"{e} [{e.code}]; no output in {out} was replaced", EXIT_BATCH)
@@ -115,9 +158,64 @@ def extract_command(
         _die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_BATCH)
     finally:
         records.close()
+    if html:
+        from ..review import write_review
+        try:
+            write_review(out)
+        except (OSError, XxgkError) as e:
+            _die(f"review page: {e}", EXIT_BATCH)
     if not quiet:
         _print_summary(err, summary, out, time.perf_counter() - t0, narrative)
-    raise typer.Exit(EXIT_FAILED_INPUTS if summary["failed"] else EXIT_OK)
+    failed_before = sum(r["status"] == "failed" for r in writer.resumed_records)
+    raise typer.Exit(EXIT_FAILED_INPUTS if summary["failed"] or failed_before or summary["skipped"] else EXIT_OK)
+
+
+def _data_outputs(duckdb: bool | None, parquet: bool) -> tuple[bool, bool]:
+    """``--duckdb`` / ``--parquet`` → what to write; asked-for data outputs without duckdb are a usage error."""
+    from ..store import require_duckdb
+    if duckdb is None:
+        try:
+            require_duckdb()
+            duckdb = True
+        except XxgkError:
+            duckdb = False
+    if duckdb or parquet:
+        try:
+            require_duckdb()
+        except XxgkError as e:
+            _die(str(e))
+    return bool(duckdb), parquet
+
+
+class _Unchanged:
+    """``keep`` for a resume: drop an earlier record of an input whose file has changed since (it is re-run)."""
+
+    def __init__(self, files):
+        self.inputs = {os.path.abspath(p) for p in files}
+        self.seen: set[str] = set()
+
+    def __call__(self, d: dict) -> bool:
+        src = d.get("source") or {}
+        path = src.get("path")
+        key = os.path.abspath(path) if path else None
+        if key is None or key in self.seen:
+            return key is None
+        if key in self.inputs and (src.get("sha256") is None or src.get("sha256") != _sha256_file(key)):
+            return False
+        self.seen.add(key)
+        return True
+
+
+def _sha256_file(path: str) -> str | None:
+    import hashlib
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 def _print_summary(con: Console, s: dict, out: Path, seconds: float, narrative: str) -> None:
@@ -125,7 +223,7 @@ def _print_summary(con: Console, s: dict, out: Path, seconds: float, narrative: 
     rate = s["reports"] / seconds if seconds > 0 else 0.0
     con.print(f"{s['reports']} reports in {seconds:.1f} s ({rate:.0f}/s): "
               f"[green]{s['ok']} ok[/green], [yellow]{s['partial']} partial[/yellow], "
-              f"[red]{s['failed']} failed[/red]; findings: "
+              f"[red]{s['failed']} failed[/red]; {s.get('checks_failed', 0)} failing a check; findings: "
               f"[bold red]{f['error']} error[/bold red], [yellow]{f['warning']} warning[/yellow], "
               f"[cyan]{f['info']} info[/cyan]", highlight=False)
     if narrative == "llm":
@@ -135,7 +233,17 @@ def _print_summary(con: Console, s: dict, out: Path, seconds: float, narrative: 
                   f"{u['cached']} reports from the answer cache, "
                   + (f"cost ${u['cost_usd']:.4f}" if u["cost_usd"] else "cost unknown (set XXGK_LLM_PRICE_*)"),
                   highlight=False)
-    con.print(f"outputs in {out}/: records.jsonl, reports.csv, findings.csv, errors.csv", highlight=False)
+    extra = []
+    if s.get("resumed"):
+        extra.append(f"{s['resumed']} reports carried over from the earlier run")
+    if s.get("skipped"):
+        extra.append(f"[red]{s['skipped']} files skipped[/red] (not reports; listed in errors.csv)")
+    if s.get("labels"):
+        extra.append(f"{s['labels']} label files beside their reports not read")
+    if extra:
+        con.print("; ".join(extra), highlight=False)
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    con.print(f"outputs in {out}/: {', '.join(names)}", highlight=False)
 
 
 # -- show -------------------------------------------------------------------------

@@ -59,7 +59,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from ..errors import ConfigError, LLMError
+from ..errors import ConfigError, LLMError, LLMUnavailable
 from ..types import Channel, Document, Narrative, NarrativeItem, Sections, Usage
 from .cache import AnswerCache, cache_key
 from .grounding import align, clean_item
@@ -142,6 +142,14 @@ def _env_float(name: str) -> float | None:
         raise ConfigError(f"{name} must be a number (USD per 1M tokens), got {v!r}") from None
 
 
+def _unreachable(err: BaseException) -> bool:
+    """A failure that says the endpoint cannot be used at all: no connection, bad key, no such model/path."""
+    import openai
+    orig = getattr(err, "original", None)
+    return isinstance(orig, (openai.APIConnectionError, openai.AuthenticationError, openai.PermissionDeniedError,
+                             openai.NotFoundError))
+
+
 class LLMExtractor:
     """Narrative by an LLM, grounded, cached, with rule fallback. Thread-safe."""
 
@@ -152,7 +160,7 @@ class LLMExtractor:
                  concurrency: int = 4, timeout: float = 60.0, max_retries: int = 3,
                  price_prompt: float | None = None, price_completion: float | None = None,
                  price_cached: float | None = None, fallback: Any = None, prompt: str | Prompt | None = None,
-                 temperature: float = 0.0):
+                 temperature: float = 0.0, fail_fast: bool = False):
         env = os.environ
         self.base_url = (base_url or env.get("XXGK_LLM_BASE_URL") or env.get("OPENAI_BASE_URL") or "").rstrip("/")
         self.model = model or env.get("XXGK_LLM_MODEL") or ""
@@ -181,6 +189,10 @@ class LLMExtractor:
         except (ValueError, FileNotFoundError) as e:
             raise ConfigError(f"prompt: {e}") from None
         self.temperature = temperature
+        # fail_fast: until one call has reached the endpoint, a connection or authentication
+        # failure raises LLMUnavailable instead of falling back (a wrong endpoint stops a batch)
+        self.fail_fast = fail_fast
+        self._reached = False
 
         if cache_path is False:
             self.cache_path: Path | None = None
@@ -210,6 +222,10 @@ class LLMExtractor:
         try:
             narr = self._extract(doc, sections, tally)
         except (LLMError, ConfigError) as e:
+            if self.fail_fast and not self._reached and _unreachable(e):
+                raise LLMUnavailable(f"the LLM endpoint {self.base_url} cannot be used: "
+                                     f"{getattr(e, 'reason', e)} (--llm-fallback falls back to the rules "
+                                     f"instead)", path=doc.path, original=getattr(e, "original", None)) from e
             narr = self._fall_back(doc, sections, e, tally)
         with self._lock:
             self._totals.calls += narr.usage.calls
@@ -327,16 +343,19 @@ class LLMExtractor:
         try:
             with self._sem:
                 out = runnable.invoke(messages)
+            self._reached = True
         except openai.BadRequestError as e:
             if self.mode == "auto" and _MODE_REJECTED.search(str(e)):
                 raise _ModeUnsupported(str(e)) from e
             raise LLMError(f"the endpoint refused the request: {self._redact(str(e))[:300]}",
                            path=path, original=e, attempts=1) from e
         except openai.APIStatusError as e:
+            tally.calls += 1   # a failed call counts in llm_usage
             raise LLMError(f"HTTP {e.status_code} from the endpoint after {self.max_retries + 1} attempt(s): "
                            f"{self._redact(str(e))[:200]}", path=path, original=e,
                            attempts=self.max_retries + 1) from e
         except openai.APIError as e:  # connection errors and timeouts
+            tally.calls += 1
             raise LLMError(f"{type(e).__name__} after {self.max_retries + 1} attempt(s): "
                            f"{self._redact(str(e))[:200]}", path=path, original=e,
                            attempts=self.max_retries + 1) from e

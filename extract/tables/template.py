@@ -143,3 +143,14 @@ ACTIVE_ROWS_2019: tuple[ActiveRowSpec, ...] = (
     ActiveRowSpec("procurement", "政府集中采购", ("政府集中采购", "集中采购"), ("items", "amount_wan_yuan"),
                   money=True),
 )
+
+# The template's column headings of section 二, by field key (a single-value row's value is
+# its 本年处理决定数量 or, for a fee row, 本年收费金额). Used for labels (codebook, messages).
+ACTIVE_FIELD_LABELS: dict[str, str] = {
+    "issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
+    "new_made": "本年新制作数量", "new_published": "本年新公开数量", "total_published": "对外公开总数量",
+    "items_last_year": "上一年项目数量", "change": "本年增/减", "decisions": "处理决定数量",
+    "items": "采购项目数量", "amount_wan_yuan": "采购总金额",
+}
+ACTIVE_SINGLE_VALUE_LABEL = "本年处理决定数量"
+ACTIVE_SINGLE_MONEY_LABEL = "本年收费金额"

@@ -1,0 +1,114 @@
+"""The staged long tables → a DuckDB database (``xxgk.duckdb``) and Parquet files (``parquet/``).
+
+``extract.export.OutputWriter`` stages one CSV per table while a batch runs; on commit
+``build`` loads them into DuckDB with explicit types (``BIGINT`` counts, ``DOUBLE`` money,
+``NULL`` for a blank) and writes the database and/or one Parquet file per table, all under
+temporary names that the writer moves into place with the other outputs.
+
+Tables: ``reports`` (a row per report), ``cells`` (a row per table value: report_id, table_key,
+row_key, column_key, key, value, span, Chinese label), ``findings``, ``narrative_items``,
+``channels``, ``codebook``. Views: ``reports_wide`` (``reports`` plus one typed column per value,
+named with underscores: ``applications_new_received_total``), ``indicators`` (derived per report,
+``extract.indicators``) and ``carry_over`` (an agency's consecutive years side by side).
+
+duckdb is imported here only (``pip install 'xxgk-extract[data]'``), so the core install works
+without it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from .errors import ConfigError
+from .export import CODEBOOK_COLUMNS, LONG_TABLES, codebook
+
+DATABASE = "xxgk.duckdb"
+PARQUET_DIR = "parquet"
+PARQUET_TABLES = (*LONG_TABLES, "codebook", "reports_wide")
+
+
+def require_duckdb() -> None:
+    """``ConfigError`` unless the duckdb package can be imported (checked before a batch starts)."""
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        raise ConfigError("DuckDB and Parquet output need the duckdb package: "
+                          "pip install 'xxgk-extract[data]' (or pip install duckdb)") from None
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def wide_view_sql() -> str:
+    """``reports_wide``: every report with one typed column per value key (codebook order)."""
+    cols = ",\n  ".join(f"CAST(max(c.value) FILTER (WHERE c.key = {_lit(r['key'])}) AS {r['type']}) "
+                        f"AS {_q(r['column'])}" for r in codebook())
+    return (f"CREATE OR REPLACE VIEW reports_wide AS\nSELECT r.*, w.* EXCLUDE (report_id) FROM reports r\n"
+            f"LEFT JOIN (SELECT c.report_id,\n  {cols}\nFROM cells c GROUP BY c.report_id) w "
+            f"ON w.report_id = r.id")
+
+
+def load(con, stage: str | os.PathLike) -> None:
+    """Create the tables and views in ``con`` from the staged CSVs of ``stage``."""
+    stage = Path(stage)
+    for table, cols in LONG_TABLES.items():
+        types = ", ".join(f"{_lit(c)}: {_lit(t)}" for c, t in cols)
+        path = stage / f"{table}.csv"
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv({_lit(str(path))}, header = true, "
+                    f"columns = {{{types}}}, quote = '\"', escape = '\"', nullstr = '', auto_detect = false)")
+    con.execute("ALTER TABLE findings ADD COLUMN cell_keys VARCHAR[]")
+    con.execute("UPDATE findings SET cell_keys = CASE WHEN cells IS NULL THEN [] ELSE string_split(cells, ';') END")
+    con.execute("CREATE OR REPLACE TABLE codebook (" + ", ".join(f"{_q(c)} VARCHAR" for c in CODEBOOK_COLUMNS) + ")")
+    con.executemany(f"INSERT INTO codebook VALUES ({', '.join('?' for _ in CODEBOOK_COLUMNS)})",
+                    [[r[c] for c in CODEBOOK_COLUMNS] for r in codebook()])
+    con.execute(wide_view_sql())
+    from .indicators import create_views
+    create_views(con)
+
+
+def build(stage: str | os.PathLike, outdir: str | os.PathLike, *, duckdb: bool = True,
+          parquet: bool = False) -> list[tuple[Path, Path]]:
+    """Build the database and/or Parquet files under temporary names: ``[(temporary, final), ...]``."""
+    import duckdb as ddb
+
+    outdir = Path(outdir)
+    staged: list[tuple[Path, Path]] = []
+    db_tmp = outdir / f".{DATABASE}.partial"
+    for p in (db_tmp, Path(str(db_tmp) + ".wal")):
+        if p.exists():
+            p.unlink()
+    con = ddb.connect(str(db_tmp) if duckdb else ":memory:")
+    try:
+        load(con, stage)
+        if parquet:
+            pq_tmp = outdir / f".{PARQUET_DIR}.partial"
+            if pq_tmp.exists():
+                shutil.rmtree(pq_tmp)
+            pq_tmp.mkdir()
+            for t in PARQUET_TABLES:
+                con.execute(f"COPY (SELECT * FROM {t}) TO {_lit(str(pq_tmp / (t + '.parquet')))} (FORMAT parquet)")
+            staged.append((pq_tmp, outdir / PARQUET_DIR))
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    if duckdb:
+        staged.insert(0, (db_tmp, outdir / DATABASE))
+    elif db_tmp.exists():
+        db_tmp.unlink()
+    return staged
+
+
+def connect(outdir_or_db: str | os.PathLike, *, read_only: bool = True):
+    """Open a batch's database (give the output folder or the ``.duckdb`` file)."""
+    import duckdb as ddb
+    p = Path(outdir_or_db)
+    if p.is_dir():
+        p = p / DATABASE
+    return ddb.connect(str(p), read_only=read_only)
