@@ -38,7 +38,12 @@ def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
+# a crawler's field label before the title (标题: …, 【标题】…)
+_FIELD_LABEL = re.compile(r"^[#\s]*(?:【?(?:标题|题目|文章标题|名称|title)】?\s*[:：]?)\s*", re.I)
+
+
 def _clean_agency(a: str) -> str:
+    a = _FIELD_LABEL.sub("", a)
     a = re.sub(r"^[#\s]+", "", a)
     return a.strip("《》“”\"'：:，, ")
 

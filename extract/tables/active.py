@@ -6,6 +6,7 @@ from ..textnorm import strip_enumerators
 from ..types import Document, Finding, Section, TableResult
 from .common import blank_finding, readings_for, spans_of, trim_edge_blanks
 from .rows import rows_in
+from .solve import Reading
 from .template import ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, ActiveRowSpec
 
 TABLE = "active_disclosure"
@@ -31,6 +32,18 @@ def _unit_factor(header: str) -> float | None:
     if "元" in header:
         return 1e-4
     return None
+
+
+def _show(v) -> str:
+    return "?" if v is None else str(v)
+
+
+def _agreed(readings: list[Reading]) -> Reading:
+    """One reading holding the values every reading agrees on, None elsewhere."""
+    first = readings[0]
+    vals = tuple(v if all(rd.values[i] == v for rd in readings) else None for i, v in enumerate(first.values))
+    spans = tuple(s if all(rd.spans[i] == s for rd in readings) else None for i, s in enumerate(first.spans))
+    return Reading(vals, spans)
 
 
 def read_active(doc: Document, section: Section | None, template: str) -> TableResult:
@@ -61,27 +74,44 @@ def read_active(doc: Document, section: Section | None, template: str) -> TableR
         fields = spec.fields or ("",)
         keys = [f"{spec.key}.{f}" if f else spec.key for f in fields]
         toks = trim_edge_blanks(list(row.values), len(fields))
-        readings, kind = readings_for(toks, len(fields))
+        readings, kind = readings_for(toks, len(fields), loose=row.loose)
+        if kind == "run" and readings:
+            # no identity decides between readings here; a reading that puts a minus sign in a
+            # field that cannot be negative is no reading
+            readings = [rd for rd in readings
+                        if all(not (isinstance(v, (int, float)) and v < 0) or f in spec.signed
+                               for f, v in zip(fields, rd.values))]
         if kind or not readings:
-            msg = (f"row {spec.label}: its cells ran together ({toks[0].text!r}) and no identity "
-                   f"decides how to split them, so the cells were unseparated and are left empty"
-                   if kind == "run" and len(readings or ()) != 1 else
-                   f"row {spec.label}: it has {len(toks)} values for {len(fields)} columns and section 二 "
-                   f"has no identity to choose a reading, so its cells are left empty")
+            cells = tuple(f"{TABLE}.{k}" for k in keys)
+            shown = " ".join(t.text for t in toks)
             if kind == "run" and readings and len(readings) == 1:
-                rd = readings[0]  # as many digits as columns: one digit per cell
                 findings.append(Finding(check=f"{TABLE}.unseparated_cells", severity="warning", table=TABLE,
-                                        cells=tuple(f"{TABLE}.{k}" for k in keys),
-                                        message=f"row {spec.label}: its cells ran together ({toks[0].text!r}); "
-                                                f"there are exactly as many digits as cells, one reading"))
+                                        cells=cells,
+                                        message=f"row {spec.label}: its cells ran together ({shown!r}); "
+                                                f"only one reading splits them into {len(fields)} cells"))
+            elif kind == "run" and readings:
+                agreed = _agreed(readings)
+                findings.append(Finding(
+                    check=f"{TABLE}.unseparated_cells", severity="error", table=TABLE, cells=cells,
+                    message=f"row {spec.label}: its cells ran together unseparated ({shown!r}) and no identity "
+                            f"decides how to split them: {len(readings)} readings "
+                            f"({'; '.join('/'.join(_show(v) for v in rd.values) for rd in readings[:4])}"
+                            f"{'; …' if len(readings) > 4 else ''}), so only the cells every reading agrees "
+                            f"on are read ({sum(v is not None for v in agreed.values)} of {len(fields)})"))
+                readings = [agreed]
             else:
+                msg = (f"row {spec.label}: its cells ran together unseparated ({shown!r}) and "
+                       f"{'there are too many readings to try' if readings is None else 'no reading fits'}, "
+                       f"so its cells are left empty" if kind == "run" else
+                       f"row {spec.label}: it has {len(toks)} values for {len(fields)} columns and section 二 "
+                       f"has no identity to choose a reading, so its cells are left empty")
                 findings.append(Finding(check=f"{TABLE}.unseparated_cells" if kind == "run" else f"{TABLE}.irregular_row",
-                                        severity="error", table=TABLE, cells=tuple(f"{TABLE}.{k}" for k in keys),
-                                        message=msg))
+                                        severity="error", table=TABLE, cells=cells, message=msg))
                 continue
         rd = readings[0]
         blanks = []
-        factor = _unit_factor(last_header) if spec.money else None
+        printed = next((t.unit for t in toks if t.unit), None)   # a unit in the cell wins over the header's
+        factor = _unit_factor(printed or last_header) if spec.money else None
         for f, k, v, s in zip(fields, keys, rd.values, rd.spans):
             if v is None:
                 blanks.append(k)
@@ -100,7 +130,8 @@ def read_active(doc: Document, section: Section | None, template: str) -> TableR
                     v = round(v * factor, 6)
                     findings.append(Finding(check=f"{TABLE}.unit_converted", severity="info", table=TABLE,
                                             cells=(f"{TABLE}.{k}",),
-                                            message=f"row {spec.label}: amount given in 元, converted to 万元"))
+                                            message=f"row {spec.label}: amount given in 元"
+                                                    f"{' in the cell' if printed else ''}, converted to 万元"))
             if spec.fields:
                 values[spec.key][f] = v
             else:

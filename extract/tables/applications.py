@@ -170,7 +170,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
                                     cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
                                     message=f"row {ROW_LABELS[key]}: {bad[0].text!r} is not a count"))
             continue
-        readings, kind = readings_for(toks, m)
+        readings, kind = readings_for(toks, m, loose=row.loose)
         cell_keys = tuple(f"{key}.{c}" for c in columns)
         if not kind and readings:
             rd = readings[0]
@@ -190,7 +190,8 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
     identities = application_identities(columns, outcomes, row_keys)
     for res, irr in zip(solve(known, irregular, identities), irregular):
         ok = res.values is not None
-        findings.append(irregular_finding(TABLE, irr, ROW_LABELS[irr.row], ok, res.survivors, res.derived, res.values))
+        findings.append(irregular_finding(TABLE, irr, ROW_LABELS[irr.row], ok, res.survivors, res.derived, res.values,
+                                         res.basis))
         if ok:
             known.update(res.values)  # type: ignore[arg-type]
             spans.update(res.spans)

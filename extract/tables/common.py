@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from ..types import Finding, Span, TableName
 from .rows import Row, Tok
-from .solve import Irregular, Reading, count_readings, run_readings
+from .solve import Irregular, Reading, count_readings, group_readings, run_readings
 
 Value = int | float | None
 
@@ -39,13 +41,24 @@ def trim_edge_blanks(toks: list[Tok], m: int) -> list[Tok]:
     return toks
 
 
-def readings_for(toks: list[Tok], m: int, *, integers: bool = True) -> tuple[list[Reading] | None, str]:
+def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[Reading] | None, str]:
     """All readings of a row's value tokens for ``m`` columns, and the irregularity kind.
 
     Kind is ``""`` for a regular row (one reading), ``"count"`` or ``"run"``.
     Returns ``(None, kind)`` when there are too many readings to try. The readers pass the
     tokens through ``trim_edge_blanks`` first, so that their messages count the same tokens.
+
+    ``loose`` marks tokens cut from one piece of running text at its spaces (a text dump's
+    row), not separate cells: there a space always separates two cells but two cells may have
+    no space between them, so digit groups that can fill all ``m`` cells are read as runs
+    (``20 0 0 0 02`` = 2,0,0,0,0,0,2). Signed runs (``88-720``) are runs too.
     """
+    groups = _digit_groups(toks)
+    signed = groups is not None and any("-" in g.lstrip("-") for g, _ in groups)   # 88-720: cells in one
+    if groups is not None and (len(toks) != m or signed):
+        digits = sum(len(g.replace("-", "")) for g, _ in groups)
+        if (loose or signed) and len(toks) <= m <= digits:
+            return group_readings(groups, m), "run"
     run = run_token(toks, m)
     if run is not None:
         digits = run.text.strip()
@@ -57,12 +70,39 @@ def readings_for(toks: list[Tok], m: int, *, integers: bool = True) -> tuple[lis
     return count_readings(pairs, m), "count"
 
 
+def _digit_groups(toks: list[Tok]) -> list[tuple[str, int]] | None:
+    """The tokens as ``(digits, start)`` when every one is a bare run of digits (a minus sign may
+    begin a cell inside it), else None."""
+    out = []
+    for t in toks:
+        text = t.text.strip()
+        if t.kind not in ("num", "run") or not text or not _GROUP.fullmatch(text):
+            return None
+        out.append((text, t.span[0] + (len(t.text) - len(t.text.lstrip()))))
+    return out or None
+
+
+_GROUP = re.compile(r"-?\d+(?:-\d+)*")
+
+
 def _fmt(v) -> str:
     return "null" if v is None else (str(int(v)) if float(v).is_integer() else f"{v:g}")
 
 
+_BASIS = {
+    "identities": ("warning", "exactly one reading satisfies the identities and was used"),
+    "row": ("warning", "the table breaks its identities under every reading, but exactly one reading "
+                       "satisfies this row's own identity, and was used"),
+    "forced": ("error", "its digits split into the cells in one way only, which breaks the row's identity; "
+                        "read as published"),
+    "best": ("error", "the table breaks its identities under every reading; the one reading that satisfies "
+                      "the most of them was used"),
+}
+
+
 def irregular_finding(table: TableName, irr: Irregular, label: str, resolved: bool, survivors: int,
-                      derived: tuple[str, ...] = (), values: dict | None = None) -> Finding:
+                      derived: tuple[str, ...] = (), values: dict | None = None,
+                      basis: str = "identities") -> Finding:
     cells = tuple(f"{table}.{c}" for c in irr.columns)
     what = ("its cells ran together into one run of digits" if irr.kind == "run"
             else f"it has {irr.detail}")
@@ -74,9 +114,9 @@ def irregular_finding(table: TableName, irr: Irregular, label: str, resolved: bo
             extra = (f"; {len(derived)} cell(s) not printed in the source, derived from the identities "
                      f"(the reading used places the gap at {names})")
         read = f" ({', '.join(_fmt(values[c]) for c in irr.columns)})" if values else ""
-        return Finding(check=check, severity="warning", table=table, cells=cells,
-                       message=f"row {label}: {what}; exactly one reading satisfies the identities "
-                               f"and was used{read}{extra}")
+        severity, how = _BASIS[basis]
+        return Finding(check=check, severity=severity, table=table, cells=cells,  # type: ignore[arg-type]
+                       message=f"row {label}: {what}; {how}{read}{extra}")
     why = ("no reading satisfies the identities" if survivors == 0
            else f"{survivors} different readings satisfy the identities" if survivors > 1
            else "too many readings to try")

@@ -15,7 +15,8 @@ _GROUP_CUES = (("litigation_after_review", ("复议后起诉",)),
                ("administrative_review", ("行政复议",)))
 _COLS = tuple(k for k, _ in REVIEW_COLUMNS)
 _KEYS = tuple(f"{g}.{c}" for g, _ in REVIEW_GROUPS for c in _COLS)
-_HEADER_WORDS = ("结果", "维持", "纠正", "其他", "尚未", "审结", "总计", "行政复议", "行政诉讼", "起诉", "复议后")
+_HEADER_WORDS = ("结果", "维持", "纠正", "其他", "尚未", "审结", "总计", "行政复议", "行政诉讼", "起诉", "复议后",
+                 "未经复议", "直接起诉")
 
 
 def _group_of(label: str) -> str | None:
@@ -31,6 +32,7 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
             check=f"{TABLE}.missing", severity="error", table=TABLE,
             message="section 四 (行政复议、行政诉讼情况) was not found; its table is empty"),))
     toks = []
+    loose = True
     grouped: dict[str, list] = {}
     for row in rows_in(doc, section.span):
         if not row.has_values:
@@ -38,6 +40,7 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
         label = row.label
         if not label or _is_header_label(label):
             toks.extend(row.values)
+            loose = loose and row.loose
             continue
         g = _group_of(label)
         if g is not None and len(label) <= 30:
@@ -55,7 +58,7 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
             message="no value row of the 行政复议/行政诉讼 table was found in section 四"),))
 
     toks = trim_edge_blanks(toks, len(_KEYS))
-    readings, kind = readings_for(toks, len(_KEYS))
+    readings, kind = readings_for(toks, len(_KEYS), loose=loose)
     known: dict = {}
     spans: dict = {}
     if not kind and readings:
@@ -74,7 +77,8 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
                         f"{len(toks)} values for {len(_KEYS)} columns")
         (res,) = solve({}, [irr], review_identities())
         ok = res.values is not None
-        findings.append(irregular_finding(TABLE, irr, "行政复议/行政诉讼 values", ok, res.survivors, res.derived, res.values))
+        findings.append(irregular_finding(TABLE, irr, "行政复议/行政诉讼 values", ok, res.survivors, res.derived, res.values,
+                                         res.basis))
         if ok:
             known.update(res.values)
             spans.update(res.spans)

@@ -26,6 +26,7 @@ class Tok:
     span: Span
     kind: TokKind
     value: int | float | None = None
+    unit: str | None = None     # a unit printed in the cell (``12.5万元``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Row:
     span: Span
     grid: bool                  # came from a rectangular grid (column positions are reliable)
     label: str = ""             # folded label text of the row
+    loose: bool = False         # values cut from one piece of running text at its spaces, not cells
 
     @property
     def has_values(self) -> bool:
@@ -46,7 +48,11 @@ class Row:
 _PAGE_NO = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
                       r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d+(?:\s*of\s*\d+)?)$", re.I)
 # a label glued to its digits: 行政规范性文件77132470
-_GLUED = re.compile(r"^(.*[^\d\s.,，+\-])(\d+)$")
+_GLUED = re.compile(r"^(.*[^\d\s.,，+\-])(\d+(?:\.\d+|(?:-\d+)*))(万元|元)?$")
+# a money cell with its unit: 3456789.50元, 12.5万元
+_WITH_UNIT = re.compile(r"^([+-]?[\d,]+(?:\.\d+)?)(万元|元)$")
+# cells run together with a minus sign starting one of them: 88-720 (2019 本年增/减)
+_SIGNED_RUN = re.compile(r"^-?\d+(?:-\d+)+$")
 _SPLIT = re.compile(r"<br\s*/?>|((?:(?!<br\s*/?>)\S)+)", re.I)    # a converter's <br> separates too
 
 
@@ -67,16 +73,26 @@ def _cell_tokens(text: str, start: int) -> list[Tok]:
     toks: list[Tok] = []
     for t, span in _pieces(text, start):
         v = int(t) if t.isascii() and t.isdigit() else parse_number(t)
+        unit = None
+        if v is None and (u := _WITH_UNIT.match(t)):
+            v, unit = parse_number(u.group(1)), u.group(2)
         if v is not None:
-            toks.append(Tok(t, span, "num", v))
+            toks.append(Tok(t, span, "num", v, unit))
         elif is_null_marker(t):
             toks.append(Tok(t, span, "null"))
+        elif _SIGNED_RUN.match(t):
+            toks.append(Tok(t, span, "run"))
         else:
             g = _GLUED.match(t)
             if g and len(g.group(1)) >= 2:
                 cut = span[0] + len(g.group(1))
                 toks.append(Tok(g.group(1), (span[0], cut), "label"))
-                toks.append(Tok(g.group(2), (cut, span[1]), "run", int(g.group(2))))
+                run, unit = g.group(2), g.group(3)
+                if "." in run:
+                    toks.append(Tok(run + (unit or ""), (cut, span[1]), "num", float(run), unit))
+                else:
+                    toks.append(Tok(run, (cut, cut + len(run)), "run" if not unit else "num",
+                                    int(run) if run.isdigit() else None, unit))
             else:
                 toks.append(Tok(t, span, "label"))
     return toks
@@ -111,7 +127,7 @@ def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
             edge += 1
     span = (cells[0][1][0], cells[-1][1][1])
     return Row(labels=labels, values=tuple(vals), edge_blanks=edge, span=span, grid=grid,
-               label=fold("".join(t.text for t in labels)))
+               label=fold("".join(t.text for t in labels)), loose=not grid and len(cells) == 1)
 
 
 def _is_rect(table: Table) -> bool:
@@ -172,6 +188,7 @@ def _append_text_row(out: list[Row], row: Row) -> None:
     if not row.labels and out and not out[-1].grid and out[-1].labels and row.has_values:
         prev = out[-1]
         out[-1] = Row(labels=prev.labels, values=prev.values + row.values, edge_blanks=prev.edge_blanks,
-                      span=(prev.span[0], row.span[1]), grid=False, label=prev.label)
+                      span=(prev.span[0], row.span[1]), grid=False, label=prev.label,
+                      loose=row.loose and not prev.values)   # values from several lines are cells
     else:
         out.append(row)

@@ -13,6 +13,7 @@ empty, and the caller reports it.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from math import comb
 
@@ -55,6 +56,7 @@ class Resolution:
     spans: dict[str, Span]
     derived: tuple[str, ...] = ()
     survivors: int = 0                    # distinct value sets the identities allow
+    basis: str = "identities"             # how the reading was chosen (see ``solve``)
 
 
 # -- reading generators ------------------------------------------------------
@@ -121,6 +123,64 @@ def run_readings(digits: str, start: int, m: int) -> list[Reading] | None:
     return out
 
 
+_CELL = re.compile(r"-?(?:0|[1-9]\d*)")
+
+
+def _splits(text: str) -> list[list[tuple[int, int]]]:
+    """Every way to cut ``text`` (digits, a minus sign only at a cell's start) into cells."""
+    out: list[list[tuple[int, int]]] = []
+
+    def rec(pos: int, acc: list[tuple[int, int]]) -> None:
+        if pos == len(text):
+            out.append(acc)
+            return
+        if len(out) > MAX_READINGS_PER_ROW:
+            return
+        for end in range(pos + 1, len(text) + 1):
+            if _CELL.fullmatch(text, pos, end):
+                rec(end, acc + [(pos, end)])
+
+    rec(0, [])
+    return out
+
+
+def group_readings(groups: list[tuple[str, int]], m: int) -> list[Reading] | None:
+    """Readings of runs of digits separated by spaces, where a space always separates two cells but
+    not every two cells are separated (``20 0 0 0 02`` = 2,0,0,0,0,0,2): each group is cut into one
+    or more cells, ``m`` in all, none with a leading zero; a minus sign begins a cell (``88-720``).
+
+    ``groups`` are ``(text, start offset)``. Returns None when there are too many readings to try.
+    """
+    per_group = []
+    for text, start in groups:
+        by_count: dict[int, list[tuple[tuple[int, ...], tuple[Span, ...]]]] = {}
+        for cuts in _splits(text):
+            by_count.setdefault(len(cuts), []).append(
+                (tuple(int(text[a:b]) for a, b in cuts), tuple((start + a, start + b) for a, b in cuts)))
+        if not by_count:
+            return []
+        per_group.append(by_count)
+    out: list[Reading] = []
+
+    def rec(i: int, left: int, vals: tuple, spans: tuple) -> bool:
+        if i == len(per_group):
+            if left == 0:
+                out.append(Reading(vals, spans))
+            return len(out) <= MAX_READINGS_PER_ROW
+        room = len(per_group) - i - 1          # every later group takes at least one cell
+        for k, options in per_group[i].items():
+            if k > left - room:
+                continue
+            for v, s in options:
+                if not rec(i + 1, left - k, vals + v, spans + s):
+                    return False
+        return True
+
+    if not rec(0, m, (), ()):
+        return None
+    return out
+
+
 # -- solving -----------------------------------------------------------------
 
 def _close(a: float, b: float) -> bool:
@@ -177,7 +237,16 @@ def _consistent(vals: dict[str, object], identities: list[Identity], cells: list
 
 
 def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Identity]) -> list[Resolution]:
-    """Resolve irregular rows jointly. ``known`` holds every regular cell (None for a printed blank)."""
+    """Resolve irregular rows jointly. ``known`` holds every regular cell (None for a printed blank).
+
+    A row is read when exactly one set of values fits every identity (``basis="identities"``).
+    A table that breaks its identities under every reading (a defect of the source, which the
+    checks report) is still read as far as it determines itself, row by row:
+    ``"row"`` — the only reading that fits the identities that involve just this row and the
+    regular cells; ``"forced"`` — the only way to split the row's digits at all, though it breaks
+    its identity; ``"best"`` — the one reading that fits more of the table's identities than any
+    other. Anything else is left empty.
+    """
     if not rows:
         return []
     touched = {k for r in rows for k in r.columns}
@@ -196,17 +265,8 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
                 keep.setdefault(tuple(id(v) if v is DERIVE else v for v in (vals[k] for k in irr.columns)), rd)
         survivors.append(list(keep.values()))
 
-    # a row no reading of which fits is unreadable; solve the others without it
-    if any(not s for s in survivors) and not all(not s for s in survivors):
-        known2 = dict(known)
-        rest = []
-        for irr, s in zip(rows, survivors):
-            if not s:
-                known2.update({k: None for k in irr.columns})
-            else:
-                rest.append(irr)
-        solved = {r.row: r for r in solve(known2, rest, identities)}
-        return [solved.get(irr.row) or Resolution(irr.row, None, {}, survivors=0) for irr in rows]
+    if any(not s for s in survivors):
+        return _broken(known, rows, survivors, identities)
 
     # 2. jointly
     cells = [k for r in rows for k in r.columns]
@@ -214,7 +274,7 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
     for s in survivors:
         total *= max(len(s), 1)
     solutions: dict[tuple, tuple[Reading, ...]] = {}
-    if all(survivors) and total <= MAX_JOINT:
+    if total <= MAX_JOINT:
         for combo in itertools.product(*survivors):
             vals = _assign(known, rows, combo)
             out = _consistent(vals, relevant, cells)
@@ -222,7 +282,9 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
                 solutions[out] = combo
                 if len(solutions) > 50:
                     break
-    elif all(survivors):
+        if not solutions:
+            return _broken(known, rows, survivors, identities)
+    else:
         # too many combinations to try jointly: each row must be unambiguous on its own
         per_row: list[Resolution] = []
         for irr, keep in zip(rows, survivors):
@@ -247,10 +309,59 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
     return result
 
 
-def _resolution(irr: Irregular, distinct: dict[tuple, Reading], joint: int | None = None) -> Resolution:
+def _broken(known: dict[str, Value], rows: list[Irregular], survivors: list[list[Reading]],
+            identities: list[Identity]) -> list[Resolution]:
+    """Rows of a table whose identities fail under every reading, read as far as each determines itself."""
+    fixed = dict(known)
+    out: dict[int, Resolution] = {}
+    for i, (irr, keep) in enumerate(zip(rows, survivors)):
+        own = [rd for rd in keep if DERIVE not in rd.values]
+        if len(keep) == 1 and own:
+            out[i] = _resolution(irr, {own[0].values: own[0]}, basis="row")
+        elif not keep and len(irr.readings) == 1 and DERIVE not in irr.readings[0].values:
+            rd = irr.readings[0]
+            out[i] = _resolution(irr, {rd.values: rd}, basis="forced")
+        else:
+            continue
+        fixed.update(out[i].values)  # type: ignore[arg-type]
+    for i, irr in enumerate(rows):
+        if i in out:
+            continue
+        scores: dict[tuple, tuple[int, Reading]] = {}
+        for rd in irr.readings:
+            if DERIVE in rd.values:
+                continue
+            vals = dict(fixed)
+            vals.update(zip(irr.columns, rd.values))
+            held = sum(1 for idn in identities if set(irr.columns) & set(idn.keys) and _holds(vals, idn))
+            scores.setdefault(rd.values, (held, rd))
+        best = max((h for h, _ in scores.values()), default=0)
+        top = [(v, rd) for v, (h, rd) in scores.items() if h == best]
+        if best > 0 and len(top) == 1:
+            out[i] = _resolution(irr, dict(top), basis="best")
+            fixed.update(out[i].values)  # type: ignore[arg-type]
+        else:
+            out[i] = Resolution(irr.row, None, {}, survivors=len(top) if best > 0 else 0)
+    return [out[i] for i in range(len(rows))]
+
+
+def _holds(vals: dict[str, object], idn: Identity) -> bool:
+    """An identity whose cells all have numbers, and that adds up."""
+    lhs, rhs = [], []
+    for side, acc in ((idn.lhs, lhs), (idn.rhs, rhs)):
+        for k in side:
+            v = vals.get(k)
+            if not isinstance(v, (int, float)):
+                return False
+            acc.append(v)
+    return _close(sum(lhs), sum(rhs))
+
+
+def _resolution(irr: Irregular, distinct: dict[tuple, Reading], joint: int | None = None,
+                basis: str = "identities") -> Resolution:
     if len(distinct) != 1:
         return Resolution(irr.row, None, {}, survivors=len(distinct))
     (vals, rd), = distinct.items()
     spans = {k: s for k, s in zip(irr.columns, rd.spans) if s is not None}
     derived = tuple(k for k, v in zip(irr.columns, rd.values) if v is DERIVE)
-    return Resolution(irr.row, dict(zip(irr.columns, vals)), spans, derived, survivors=1)
+    return Resolution(irr.row, dict(zip(irr.columns, vals)), spans, derived, survivors=1, basis=basis)
