@@ -46,6 +46,10 @@ _IMPROVEMENT_TITLE = re.compile(r"改进|举措|整改|措施|计划")
 _ACTIVE_ROW = re.compile(r"(?:行政规范性文件|(?<!行政)规范性文件|规章|行政许可|其他对外管理服务事项|行政处罚|行政强制|"
                          r"行政事业性收费|政府集中采购)(?=\s*[-−－]?\d)")
 _ITEM_HEADER = re.compile(r"第二十条|信息内容")
+# where a table starts after prose in its section: 三's note on its identity, 四's header
+_TABLE_START = re.compile(r"[(（]本列数据的勾稽关系|行政复议\s*行政诉讼\s*结果维持|申请人情况\s*自然人")
+# a year glued to a table's last digits by the prose after it: 行政事业性收费02025年，…
+_YEAR_AFTER = re.compile(r"(?:19|20)\d{2}(?=年)")
 _ENUMERATOR = re.compile(r"(?<!第)[（(][一二三四五六七八][）)]|[一二三四]、(?=[\u4e00-\u9fff])|\d[.．、](?=[\u4e00-\u9fff])")
 # a run of cells' digits (spaces, signs and decimal points inside)
 _RUN = re.compile(r"\d(?:[\d\s.,\-−－]*\d)?")
@@ -87,6 +91,7 @@ def relayout(doc: Document) -> Document:
             a, b = max(a, tables_from), min(b, tables_to)
             if b - a > 0:
                 cuts.update(_row_cuts(text, a, b))
+                cuts.update(m.start() for m in _TABLE_START.finditer(text, a, b))
     if problems_at is not None:
         end = other_at if other_at is not None else len(text)
         cuts.update(_sub_heading_cuts(text, problems_at, end))
@@ -179,6 +184,10 @@ def _row_cuts(text: str, a: int, b: int) -> set[int]:
     for m in _RUN.finditer(text, a, b):
         e = m.end()
         nxt = text[e] if e < len(text) else ""
+        year = _YEAR_AFTER.search(text, m.start(), e + 1)
+        if nxt == "年" and year is not None and year.end() == e and year.start() > m.start():
+            cuts.add(year.start())       # the row's digits, then prose that starts with a year
+            continue
         if re.match(r"[\u4e00-\u9fff（(]", nxt) and not _MEASURE.match(nxt):
             cuts.add(e)
     return cuts

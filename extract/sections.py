@@ -28,7 +28,7 @@ _PATTERNS: dict[SectionKey, re.Pattern] = {
     "applications": re.compile(r"收到和处理政府信息公开申请|依申请公开政府信息|政府信息公开申请(?:的)?(?:办理|受理|处理)?情况|依申请公开(?:的)?情况"),
     "review_litigation": re.compile(r"行政复议.{0,12}(?:行政)?诉讼|复议.{0,6}诉讼"),
     "problems": re.compile(r"问题.{0,8}(?:改进|整改|措施|对策|计划)|存在(?:的)?.{0,4}问题|不足.{0,6}改进"),
-    "other_matters": re.compile(r"其[他它]需要(?:报告|说明)|其[他它]事项|需要说明的其[他它]事项"),
+    "other_matters": re.compile(r"其[他它]需要?(?:报告|说明)|其[他它]事项|需要说明的其[他它]事项"),
 }
 
 # content that opens each table section (searched on folded lines)

@@ -75,6 +75,7 @@ def read_active(doc: Document, section: Section | None, template: str) -> TableR
         keys = [f"{spec.key}.{f}" if f else spec.key for f in fields]
         toks = trim_edge_blanks(list(row.values), len(fields))
         readings, kind = readings_for(toks, len(fields), loose=row.loose)
+        blanks_are_unread = False
         if kind == "run" and readings:
             # no identity decides between readings here; a reading that puts a minus sign in a
             # field that cannot be negative is no reading
@@ -99,6 +100,7 @@ def read_active(doc: Document, section: Section | None, template: str) -> TableR
                             f"{'; …' if len(readings) > 4 else ''}), so only the cells every reading agrees "
                             f"on are read ({sum(v is not None for v in agreed.values)} of {len(fields)})"))
                 readings = [agreed]
+                blanks_are_unread = True
             else:
                 msg = (f"row {spec.label}: its cells ran together unseparated ({shown!r}) and "
                        f"{'there are too many readings to try' if readings is None else 'no reading fits'}, "
@@ -138,7 +140,7 @@ def read_active(doc: Document, section: Section | None, template: str) -> TableR
                 values[spec.key] = v
             if v is not None and s is not None:
                 spans[k] = s
-        if blanks:
+        if blanks and not blanks_are_unread:
             findings.append(blank_finding(TABLE, spec.label, blanks))
     if not found:
         return TableResult(TABLE, None, findings=(Finding(

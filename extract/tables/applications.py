@@ -19,7 +19,21 @@ from .template import (
 
 TABLE = "applications"
 _FUZZY = 0.8
-_FUZZY_TARGETS = {s.key: strip_enumerators(fold(s.label.split("…")[0])) for s in APPLICATION_ROWS}
+# the template's numbering (三（三）1.) is not part of a label's core text
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]?)?(?:[(（][一二三四五六七八九十]+[)）])?(?:\d{1,2}[.、．])?")
+# variant spellings and common misreadings of label words
+_VARIANTS = (("其它", "其他"), ("禁上", "禁止"), ("事物", "事务"))
+
+
+def core_label(folded: str) -> str:
+    """A folded label without its numbering, variant spellings made standard."""
+    core = _NUMBERING.sub("", strip_enumerators(folded))
+    for wrong, right in _VARIANTS:
+        core = core.replace(wrong, right)
+    return core
+
+
+_FUZZY_TARGETS = {s.key: core_label(fold(s.label.split("…")[0])) for s in APPLICATION_ROWS}
 
 
 @lru_cache(maxsize=8192)
@@ -27,7 +41,9 @@ def match_row(folded: str) -> str | None:
     """The template row a folded label names, or None."""
     if not folded:
         return None
-    core = strip_enumerators(folded)
+    core = core_label(folded)
+    for wrong, right in _VARIANTS:
+        folded = folded.replace(wrong, right)
     for spec in APPLICATION_ROWS:
         if spec.matches(folded, core):
             return spec.key
