@@ -38,6 +38,7 @@ def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
+_CRAWLER_SEPARATOR = re.compile(r"^[=\-*#\s]{3,}正文[=\-*#\s]{3,}$", re.M)
 # a crawler's field label before the title (标题: …, 【标题】…)
 _FIELD_LABEL = re.compile(r"^[#\s]*(?:【?(?:标题|题目|文章标题|名称|title)】?\s*[:：]?)\s*", re.I)
 
@@ -74,11 +75,13 @@ def _template(doc: Document, sections: Sections, year: int | None) -> Template:
     def text_of(key):
         s = sections.get(key)
         return fold(doc.text[s.span[0]:s.span[1]]) if s else ""
-    tables = text_of("active_disclosure") + text_of("applications")
-    if any(c in tables for c in _T2021):
-        return "2021"
-    if any(c in tables for c in _T2019):
-        return "2019"
+    # section 二's own column names decide first (its shape is what differs); then section 三's
+    active = text_of("active_disclosure")
+    for tables in (active, active + text_of("applications")):
+        if any(c in tables for c in _T2021):
+            return "2021"
+        if any(c in tables for c in _T2019):
+            return "2019"
     whole = fold(doc.text)
     if year is not None and year < 2019:
         return "legacy"
@@ -93,7 +96,10 @@ def _published_on(doc: Document, sections: Sections, year: int | None) -> str | 
     cands = []
     if sections.trailer:
         cands.append(doc.text[sections.trailer[0]:sections.trailer[1]])
-    head = doc.text[:400]
+    # the report's own date only: a crawler's header (发布时间: …) above its 正文 separator is the site's
+    sep = _CRAWLER_SEPARATOR.search(doc.text, 0, 4000)
+    start = sep.end() if sep else 0
+    head = doc.text[start:start + 400]
     cands.append(head)
     for chunk in cands:
         for line in chunk.split("\n"):

@@ -304,15 +304,20 @@ def score_findings(findings: Iterable[Mapping], label: Mapping) -> dict:
     present = {t for t in TABLE_NAMES if label.get(t) is not None}
     sound = present - flagged
     alarmed: dict[str, int] = {}
+    errors: dict[str, int] = {}
     for f in findings:
         if f.get("severity") in ALARM_SEVERITIES and f.get("table") in TABLE_NAMES:
             alarmed[f["table"]] = alarmed.get(f["table"], 0) + 1
+            if f.get("severity") == "error":
+                errors[f["table"]] = errors.get(f["table"], 0) + 1
     caught = sorted(t for t in flagged if t in alarmed)
-    false = sorted(t for t in sound if t in alarmed)
+    # a warning on a sound table says how its cells were read (one reading of run-together digits):
+    # a false alarm is an error on a table the label calls sound
+    false = sorted(t for t in sound if t in errors)
     return {
         "flagged": sorted(flagged), "caught": caught, "missed": sorted(flagged - set(caught)),
         "sound": sorted(sound), "false_alarm_tables": false,
-        "false_alarm_findings": sum(alarmed[t] for t in false),
+        "false_alarm_findings": sum(errors[t] for t in false),
     }
 
 

@@ -101,6 +101,47 @@ def _is_header(row: Row) -> bool:
     return names >= 2 or "申请人" in row.label
 
 
+def _assign_unlabelled(matched: dict[str, Row], unlabelled: list[Row], row_keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Value rows without a label, given the template rows not found, in template order: only when
+    there are as many of each and every such row lies in the text between its template neighbours.
+    Adds them to ``matched``; the caller checks the identities before trusting them."""
+    missing = [k for k in row_keys if k not in matched]
+    if not unlabelled or len(missing) != len(unlabelled):
+        return ()
+    trial = dict(matched)
+    trial.update(zip(missing, unlabelled))
+    starts = [trial[k].span[0] for k in row_keys if k in trial]
+    if starts != sorted(starts):
+        return ()
+    matched.update(zip(missing, unlabelled))
+    return tuple(missing)
+
+
+def _check_assigned(assigned: tuple[str, ...], columns: tuple[str, ...], known: dict,
+                    identities) -> Finding:
+    """A warning when every identity over the rows placed by template order holds; otherwise those
+    rows' cells become null and an error says why."""
+    names = "、".join(ROW_LABELS[k] for k in assigned)
+    cells = tuple(f"{TABLE}.{k}.{c}" for k in assigned for c in columns)
+    touched = [i for i in identities if any(key.split(".")[0] in assigned for key in i.keys)]
+    def holds(i) -> bool:
+        vals = [known.get(k) for k in i.keys]
+        return None not in vals and sum(known[k] for k in i.lhs) == sum(known[k] for k in i.rhs)
+    broken = [i for i in touched if not holds(i)]
+    if touched and not broken:
+        return Finding(check=f"{TABLE}.unlabelled_row", severity="warning", table=TABLE, cells=cells,
+                       message=f"row {names}: its values stand in a row without a label; it is placed by "
+                               f"template order (as many unlabelled rows as rows not found) and all "
+                               f"{len(touched)} identities over it hold")
+    for k in assigned:
+        for c in columns:
+            known[f"{k}.{c}"] = None
+    why = f"{len(broken)} of {len(touched)} identities over it fail" if touched else "no identity checks it"
+    return Finding(check=f"{TABLE}.unlabelled_row", severity="error", table=TABLE, cells=cells,
+                   message=f"row {names}: a row without a label would stand there by template order, but "
+                           f"{why}, so its cells are left empty")
+
+
 def read_applications(doc: Document, section: Section | None) -> TableResult:
     if section is None:
         return TableResult(TABLE, None, findings=(Finding(
@@ -110,6 +151,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
     findings: list[Finding] = []
     matched: dict[str, Row] = {}
     header: list[Row] = []
+    unlabelled: list[Row] = []
     pending = ""
     for row in rows:
         if not row.has_values or (not matched and _is_header(row)):
@@ -127,6 +169,8 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
         if key is None:
             if not matched:
                 header.append(row)
+            elif not row.labels:
+                unlabelled.append(row)      # its label may be stranded elsewhere (a converter's table)
             continue
         if key in matched:
             use_new = _filled(row) > _filled(matched[key])   # keep the one with more values
@@ -149,6 +193,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
         del matched["other_handled"]
     outcomes = OUTCOME_KEYS_SINGLE_OTHER if single_other else OUTCOME_KEYS_2021
     row_keys = ("new_received", "carried_over") + outcomes + ("total_processed", "carried_forward")
+    assigned = _assign_unlabelled(matched, unlabelled, row_keys)
 
     columns = header_columns(header)
     if columns is not None and _columns_by_values(matched, columns):
@@ -213,6 +258,9 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
             spans.update(res.spans)
         else:
             known.update({k: None for k in irr.columns})
+
+    if assigned:
+        findings.append(_check_assigned(assigned, columns, known, identities))
 
     values: dict[str, dict[str, int | None]] = {}
     order = APPLICATION_ROW_ORDER if not single_other else (

@@ -161,7 +161,7 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
             continue
         if isinstance(block, Table):
             grid = doc.format in ("html", "pdf", "docx", "doc") and _is_rect(block)
-            empty = _empty_columns(block) if grid else frozenset()
+            empty = _empty_columns(block) if grid else _phantom_columns(doc, block, span)
             first_value = _first_value_column(block) if grid else 0
             for r in block.rows:
                 cells = [(c.text, c.span) for c in r if not c.merged and c.col not in empty
@@ -180,6 +180,28 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
             if row is not None:
                 _append_text_row(out, row)
     return out
+
+
+def _is_value_text(text: str) -> bool:
+    t = text.strip()
+    return bool(t) and (parse_number(t) is not None or is_null_marker(t))
+
+
+def _phantom_columns(doc: Document, table: Table, span: Span) -> frozenset[int]:
+    """Columns a PDF→Markdown converter added to a pipe table: between the value columns, blank in
+    every row of the table (inside ``span``) that holds values. A converter splits a header name
+    it cut (``|本年度止件|数|``) into columns of their own that no value falls in."""
+    if not doc.text[table.span[0]:table.span[0] + 1] == "|":
+        return frozenset()
+    start, end = span
+    value_rows = [r for r in table.rows
+                  if r and start <= r[0].span[0] < end and any(_is_value_text(c.text) for c in r)]
+    if len(value_rows) < 3:
+        return frozenset()
+    cols = {c.col for r in value_rows for c in r if _is_value_text(c.text)}
+    lo, hi = min(cols), max(cols)
+    return frozenset(j for j in range(lo + 1, hi)
+                     if not any(c.col == j and c.text.strip() for r in value_rows for c in r))
 
 
 def _append_text_row(out: list[Row], row: Row) -> None:
