@@ -77,6 +77,11 @@ LOSSES: dict[str, tuple[Loss, ...]] = {
         Loss("applications", (), f"{_RAN_TOGETHER}; each row has exactly one split that satisfies the identities"),
         Loss("review_litigation", (), f"{_RAN_TOGETHER}: 15 digits for 15 cells, one split"),
     ),
+    "019_wenfeng_cgj_2024_borderless_pdf__pymupdf4llm": (
+        Loss("applications", (), "pymupdf4llm moved the label 四、结转下年度继续办理 out of the table: it stands as "
+                                 "loose text above the table's second part, and its values are the last pipe row, "
+                                 "with no label"),
+    ),
 }
 
 

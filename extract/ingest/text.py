@@ -9,6 +9,13 @@ Layout: a line that contains a tab is a table row (a run of such lines is one
 ``Table``; cells are the tab-separated parts, with exact spans); in Markdown a
 pipe-table row (``| a | b |``) is a row too and its ``|---|`` separator line is
 skipped. Every other non-blank line is a ``Paragraph``. A blank line ends a table.
+
+Pipe tables are recognised by content, whatever the file's suffix: a ``.txt`` that a
+PDF→Markdown converter wrote has pipe rows over ``|---|`` separator lines. Converters
+write a cell's own lines joined by ``<br>``; where two or more cells of a row hold the
+same number of such lines, they are line-aligned pieces of the printed row (a wrapped
+label beside its values, a heading that the converter pulled into the table's last row)
+and the row is split back into those lines.
 """
 
 from __future__ import annotations
@@ -126,11 +133,52 @@ def _pipe_cells(line: str, start: int, row: int) -> tuple[Cell, ...]:
     return tuple(cells)
 
 
+_BR = re.compile(r"<br\s*/?>", re.I)
+# a GFM table: a pipe row directly over its separator line
+_PIPE_TABLE = re.compile(r"^[ \t]*\|.*\|[ \t]*\n[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|", re.M)
+
+
+def has_pipe_tables(text: str) -> bool:
+    """Whether the text holds Markdown pipe tables (a header row over a ``|---|`` line)."""
+    return "|" in text and _PIPE_TABLE.search(text) is not None
+
+
+def _br_lines(cells: tuple[Cell, ...], row: int) -> list[tuple[Cell, ...]]:
+    """A pipe row whose ``<br>``-joined cells are line-aligned, as one row per line (module docstring)."""
+    pieces = {}
+    for c in cells:
+        if _BR.search(c.text):
+            parts, pos = [], 0
+            for m in _BR.finditer(c.text):
+                parts.append((c.text[pos:m.start()], c.span[0] + pos))
+                pos = m.end()
+            parts.append((c.text[pos:], c.span[0] + pos))
+            pieces[c.col] = parts
+    counts = {len(p) for p in pieces.values()}
+    if len(pieces) < 2 or len(counts) != 1:
+        return [cells]
+    n = counts.pop()
+    out = []
+    for k in range(n):
+        line = []
+        for c in cells:
+            if c.col in pieces:
+                t, s = pieces[c.col][k]
+                lead = len(t) - len(t.lstrip())
+                line.append(Cell(text=t.strip(), span=(s + lead, s + lead + len(t.strip())), row=row + k, col=c.col))
+            elif k == 0:
+                line.append(Cell(text=c.text, span=c.span, row=row, col=c.col))
+            else:
+                line.append(Cell(text="", span=(c.span[1], c.span[1]), row=row + k, col=c.col))
+        out.append(tuple(line))
+    return out
+
+
 def document_from_text(text: str, *, format: str = "text", path: str | None = None,
                        encoding: str | None = None) -> Document:
     """Split normalised text into paragraphs and tables (see the module docstring)."""
     text = normalize_newlines(text)
-    markdown = format == "markdown"
+    markdown = format == "markdown" or has_pipe_tables(text)
     blocks: list[Block] = []
     rows: list[tuple[Cell, ...]] = []
     table_start = table_end = 0
@@ -148,14 +196,16 @@ def document_from_text(text: str, *, format: str = "text", path: str | None = No
             table_end = end
             continue
         cells: tuple[Cell, ...] | None = None
+        lines: list[tuple[Cell, ...]] = []
         if "\t" in line:
-            cells = _tab_cells(line, start, len(rows))
+            lines = [_tab_cells(line, start, len(rows))]
         elif markdown and _PIPE_ROW.match(line) and not _PIPE_SEPARATOR.match(line):
             cells = _pipe_cells(line, start, len(rows))
-        if cells is not None:
+            lines = _br_lines(cells, len(rows)) if "<br" in line else [cells]
+        if lines:
             if not rows:
                 table_start = start
-            rows.append(cells)
+            rows.extend(lines)
             table_end = end
             continue
         flush_table()
