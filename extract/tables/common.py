@@ -57,7 +57,7 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
     signed = groups is not None and any("-" in g.lstrip("-") for g, _ in groups)   # 88-720: cells in one
     if groups is not None and (len(toks) != m or signed):
         digits = sum(len(g.replace("-", "")) for g, _ in groups)
-        if (loose or signed) and len(toks) <= m <= digits:
+        if (signed or loose and len(toks) > 1) and len(toks) <= m <= digits:
             return group_readings(groups, m), "run"
     run = run_token(toks, m)
     if run is not None:

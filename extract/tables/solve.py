@@ -126,15 +126,15 @@ def run_readings(digits: str, start: int, m: int) -> list[Reading] | None:
 _CELL = re.compile(r"-?(?:0|[1-9]\d*)")
 
 
-def _splits(text: str) -> list[list[tuple[int, int]]]:
-    """Every way to cut ``text`` (digits, a minus sign only at a cell's start) into cells."""
+def _splits(text: str, most: int) -> list[list[tuple[int, int]]]:
+    """Every way to cut ``text`` (digits, a minus sign only at a cell's start) into at most ``most`` cells."""
     out: list[list[tuple[int, int]]] = []
 
     def rec(pos: int, acc: list[tuple[int, int]]) -> None:
         if pos == len(text):
             out.append(acc)
             return
-        if len(out) > MAX_READINGS_PER_ROW:
+        if len(acc) >= most or len(out) > MAX_READINGS_PER_ROW:
             return
         for end in range(pos + 1, len(text) + 1):
             if _CELL.fullmatch(text, pos, end):
@@ -154,7 +154,7 @@ def group_readings(groups: list[tuple[str, int]], m: int) -> list[Reading] | Non
     per_group = []
     for text, start in groups:
         by_count: dict[int, list[tuple[tuple[int, ...], tuple[Span, ...]]]] = {}
-        for cuts in _splits(text):
+        for cuts in _splits(text, m - len(groups) + 1):
             by_count.setdefault(len(cuts), []).append(
                 (tuple(int(text[a:b]) for a, b in cuts), tuple((start + a, start + b) for a, b in cuts)))
         if not by_count:
