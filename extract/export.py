@@ -282,49 +282,98 @@ def _span(s) -> tuple[Any, Any]:
     return (s[0], s[1]) if s else (None, None)
 
 
+_CELL_LABELS: dict[str, str] | None = None
+
+
 def cell_rows(record: Record | Mapping) -> list[tuple]:
     """The ``cells`` rows of a record: one per value it has (blanks too), in schema order."""
+    global _CELL_LABELS
+    if _CELL_LABELS is None:
+        _CELL_LABELS = {k: r["label"] for k, r in codebook_by_key().items()}
+    labels = _CELL_LABELS
     d = _as_dict(record)
     rid = d.get("id")
     spans = d.get("spans") or {}
-    book = codebook_by_key()
     out: list[tuple] = []
     for table in ("active_disclosure", "applications", "review_litigation"):
         values = d.get(table)
-        if values is None:
+        if not values:
             continue
-        flat: dict[str, Any] = {}
-        _flatten(table, values, flat)
-        for key, v in flat.items():
-            c = book.get(key)
-            parts = key.split(".")
-            s0, s1 = _span(spans.get(key))
-            out.append((rid, table, parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None,
-                        key, v, s0, s1, c["label"] if c else None))
+        for row, v in values.items():
+            if isinstance(v, dict):   # two levels at most (schema.md)
+                for col, x in v.items():
+                    key = f"{table}.{row}.{col}"
+                    s = spans.get(key)
+                    out.append((rid, table, row, col, key, x, s[0] if s else None, s[1] if s else None,
+                                labels.get(key)))
+            else:
+                key = f"{table}.{row}"
+                s = spans.get(key)
+                out.append((rid, table, row, None, key, v, s[0] if s else None, s[1] if s else None,
+                            labels.get(key)))
     return out
 
 
-def long_rows(record: Record | Mapping) -> dict[str, list[tuple]]:
-    """Every long table's rows for one record (``LONG_TABLES`` column order)."""
-    d = _as_dict(record)
-    rid = d.get("id")
+_KEY_INDEX: dict[str, int] | None = None
+STAGED_ROWS = "rows.jsonl"
+
+
+def staged_line(record: Mapping, report: Mapping) -> str:
+    """One JSON line holding a record's rows of every long table, for ``extract.store`` to load.
+
+    ``report`` is the record's ``report_row``. Cells go as parallel lists (codebook index, value,
+    span start, span end): one ``json.dumps`` per record instead of a CSV row per cell keeps the
+    data outputs nearly free while a batch runs.
+    """
+    global _KEY_INDEX
+    if _KEY_INDEX is None:
+        _KEY_INDEX = {k: i for i, k in enumerate(VALUE_COLUMNS)}
+    index = _KEY_INDEX
+    d = record
     src = d.get("source") or {}
-    r = report_row(d)
-    reports = [tuple(src.get(c) if c in ("sha256", "format", "bytes") else d.get("seconds") if c == "seconds"
-                     else r.get(c) for c, _ in REPORT_TABLE_COLUMNS)]
-    findings = [(rid, i, f.get("check"), f.get("table"), f.get("severity"), ";".join(f.get("cells") or ()),
-                 f.get("expected"), f.get("actual"), f.get("message"))
-                for i, f in enumerate(d.get("findings") or [])]
+    rep = {c: (src.get(c) if c in ("sha256", "format", "bytes") else d.get("seconds") if c == "seconds"
+               else report.get(c)) for c, _ in REPORT_TABLE_COLUMNS}
+    spans = d.get("spans") or {}
+    ci: list[int] = []
+    cv: list[Any] = []
+    cs: list[Any] = []
+    ce: list[Any] = []
+    for table in ("active_disclosure", "applications", "review_litigation"):
+        values = d.get(table)
+        if not values:
+            continue
+        for row, v in values.items():
+            pairs = ((f"{table}.{row}.{col}", x) for col, x in v.items()) if isinstance(v, dict) \
+                else ((f"{table}.{row}", v),)
+            for key, x in pairs:
+                n = index.get(key)
+                if n is None:
+                    continue
+                sp = spans.get(key)
+                ci.append(n)
+                cv.append(x)
+                cs.append(sp[0] if sp else None)
+                ce.append(sp[1] if sp else None)
+    findings = [{"seq": i, "check": f.get("check"), "table_key": f.get("table"), "severity": f.get("severity"),
+                 "cells": ";".join(f.get("cells") or ()), "expected": f.get("expected"), "actual": f.get("actual"),
+                 "message": f.get("message")} for i, f in enumerate(d.get("findings") or [])]
     narr = d.get("narrative") or {}
     items = []
     for kind, key in (("problem", "problems"), ("improvement", "improvements")):
         for i, it in enumerate(narr.get(key) or []):
             it = it if isinstance(it, dict) else {"text": it}
-            items.append((rid, kind, i, it.get("text"), *_span(it.get("span")), it.get("alignment"), it.get("score")))
-    channels = [(rid, i, c.get("type"), c.get("name"), *_span(c.get("span")))
-                for i, c in enumerate(narr.get("channels") or [])]
-    return {"reports": reports, "cells": cell_rows(d), "findings": findings, "narrative_items": items,
-            "channels": channels}
+            sp = it.get("span")
+            items.append({"kind": kind, "seq": i, "text": it.get("text"), "span_start": sp[0] if sp else None,
+                          "span_end": sp[1] if sp else None, "alignment": it.get("alignment"),
+                          "score": it.get("score")})
+    channels = []
+    for i, c in enumerate(narr.get("channels") or []):
+        sp = c.get("span")
+        channels.append({"seq": i, "type": c.get("type"), "name": c.get("name"),
+                         "span_start": sp[0] if sp else None, "span_end": sp[1] if sp else None})
+    return json.dumps({"report": rep, "cells": {"i": ci, "v": cv, "s": cs, "e": ce}, "findings": findings,
+                       "narrative_items": items, "channels": channels}, ensure_ascii=False,
+                      separators=(",", ":")) + "\n"
 
 
 def record_json(record: Record | Mapping, *, include_text: bool = False) -> str:
@@ -366,7 +415,6 @@ class OutputWriter:
         self.resumed_records: list[dict] = []
         self._files: dict[str, IO[str]] = {}
         self._csv: dict[str, csv.DictWriter] = {}
-        self._long: dict[str, Any] = {}
         self._committed = False
 
     @property
@@ -409,15 +457,7 @@ class OutputWriter:
             self._csv[name] = w
         if self.data:
             self._stage.mkdir(exist_ok=True)
-            for table, cols in LONG_TABLES.items():
-                path = self._stage / f"{table}.csv"
-                fresh = not append or not path.exists()
-                f = path.open("w" if fresh else "a", encoding="utf-8", newline="")
-                self._files[f"data:{table}"] = f
-                w = csv.writer(f)
-                if fresh:
-                    w.writerow([c for c, _ in cols])
-                self._long[table] = w
+            self._files[STAGED_ROWS] = (self._stage / STAGED_ROWS).open(mode, encoding="utf-8", newline="\n")
 
     @classmethod
     def resume(cls, outdir: str | os.PathLike, *, keep: Callable[[dict], bool] | None = None,
@@ -465,13 +505,15 @@ class OutputWriter:
 
     def write(self, record: Record | Mapping) -> None:
         d = record.to_dict(include_text=self.include_text) if isinstance(record, Record) else record
-        self._files[RECORDS].write(json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n")
+        f = self._files[RECORDS]
+        f.write(json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n")
+        f.flush()        # the checkpoint; every other temporary file is rebuilt from it on resume
         self._write_rows(d)
-        self.flush()
 
     def _write_rows(self, d: Mapping) -> None:
         self.counts[RECORDS] += 1
-        self._csv[REPORTS].writerow(report_row(d))
+        row = report_row(d)
+        self._csv[REPORTS].writerow(row)
         for r in finding_rows(d):
             self._csv[FINDINGS].writerow(r)
             self.counts[FINDINGS] += 1
@@ -480,8 +522,7 @@ class OutputWriter:
             self._csv[ERRORS].writerow(e)
             self.counts[ERRORS] += 1
         if self.data:
-            for table, rows in long_rows(d).items():
-                self._long[table].writerows(rows)
+            self._files[STAGED_ROWS].write(staged_line(d, row))
 
     def write_skipped(self, path: str | os.PathLike, reason: str) -> None:
         """An ``errors.csv`` row for a file that was not read (see ``skipped_row``)."""

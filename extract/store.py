@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 
 from .errors import ConfigError
-from .export import CODEBOOK_COLUMNS, LONG_TABLES, codebook
+from .export import CODEBOOK_COLUMNS, LONG_TABLES, STAGED_ROWS, codebook
 
 DATABASE = "xxgk.duckdb"
 PARQUET_DIR = "parquet"
@@ -55,19 +55,43 @@ def wide_view_sql() -> str:
             f"ON w.report_id = r.id")
 
 
+def _struct(cols, *, skip=("report_id",)) -> str:
+    return "STRUCT(" + ", ".join(f"{_q(c)} {'VARCHAR' if t == 'DATE' else t}" for c, t in cols if c not in skip) + ")"
+
+
+def _select(cols, src: str) -> str:
+    return ", ".join(f"TRY_CAST({src}.{_q(c)} AS DATE) AS {_q(c)}" if t == "DATE" else f"{src}.{_q(c)} AS {_q(c)}"
+                     for c, t in cols if c != "report_id")
+
+
 def load(con, stage: str | os.PathLike) -> None:
-    """Create the tables and views in ``con`` from the staged CSVs of ``stage``."""
-    stage = Path(stage)
-    for table, cols in LONG_TABLES.items():
-        types = ", ".join(f"{_lit(c)}: {_lit(t)}" for c, t in cols)
-        path = stage / f"{table}.csv"
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv({_lit(str(path))}, header = true, "
-                    f"columns = {{{types}}}, quote = '\"', escape = '\"', nullstr = '', auto_detect = false)")
+    """Create the tables and views in ``con`` from the staged rows (``export.staged_line``) of ``stage``."""
+    path = Path(stage) / STAGED_ROWS
+    columns = {"report": _struct(LONG_TABLES["reports"], skip=()),
+               "cells": "STRUCT(i BIGINT[], v DOUBLE[], s BIGINT[], e BIGINT[])",
+               **{t: _struct(LONG_TABLES[t]) + "[]" for t in ("findings", "narrative_items", "channels")}}
+    spec = ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in columns.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_json({_lit(str(path))}, "
+                f"format = 'newline_delimited', columns = {{{spec}}}, maximum_object_size = 268435456)")
+    con.execute("CREATE OR REPLACE TABLE codebook (" + ", ".join(f"{_q(c)} VARCHAR" for c in CODEBOOK_COLUMNS) + ")")
+    con.execute("INSERT INTO codebook VALUES " + ", ".join(
+        "(" + ", ".join("NULL" if r[c] is None else _lit(r[c]) for c in CODEBOOK_COLUMNS) + ")" for r in codebook()))
+    con.execute(f"CREATE OR REPLACE TABLE reports AS SELECT {_select(LONG_TABLES['reports'], 'report')} FROM staged")
+    con.execute("""CREATE OR REPLACE TEMP TABLE codebook_index AS
+                   SELECT (row_number() OVER () - 1) AS i, * FROM codebook""")
+    cb = ", ".join(f"cb.{_q(c)}" for c in ("table_key", "row_key", "column_key", "key"))
+    con.execute(f"""CREATE OR REPLACE TABLE cells AS
+        WITH u AS (SELECT report.id AS report_id, unnest(cells.i) AS i, unnest(cells.v) AS value,
+                          unnest(cells.s) AS span_start, unnest(cells.e) AS span_end FROM staged)
+        SELECT u.report_id, {cb}, u.value, u.span_start, u.span_end, cb.label
+        FROM u JOIN codebook_index cb ON cb.i = u.i""")
+    for t in ("findings", "narrative_items", "channels"):
+        con.execute(f"""CREATE OR REPLACE TABLE {t} AS
+            SELECT report_id, {_select(LONG_TABLES[t], 'x')}
+            FROM (SELECT report.id AS report_id, unnest({t}) AS x FROM staged)""")
     con.execute("ALTER TABLE findings ADD COLUMN cell_keys VARCHAR[]")
     con.execute("UPDATE findings SET cell_keys = CASE WHEN cells IS NULL THEN [] ELSE string_split(cells, ';') END")
-    con.execute("CREATE OR REPLACE TABLE codebook (" + ", ".join(f"{_q(c)} VARCHAR" for c in CODEBOOK_COLUMNS) + ")")
-    con.executemany(f"INSERT INTO codebook VALUES ({', '.join('?' for _ in CODEBOOK_COLUMNS)})",
-                    [[r[c] for c in CODEBOOK_COLUMNS] for r in codebook()])
+    con.execute("DROP TABLE staged")
     con.execute(wide_view_sql())
     from .indicators import create_views
     create_views(con)
