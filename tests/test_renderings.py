@@ -67,3 +67,174 @@ def test_rendering_reads_to_its_label(source: Path, label_path: Path):
         else:
             errors = [f["message"] for f in on_table if f["severity"] == "error"]
             assert errors == [], f"false alarm on {t}: {errors}"
+
+
+# -- the shapes, written from their description (issue 9, shapes 2 and 3) -----------------------
+#
+# A small consistent 申请 table: 6 new (4 people, 1 firm, 1 other) and 2 carried over; 4 disclosed
+# (3 people, 1 firm), 2 not held, 1 duplicate (7 processed); 1 carried forward.
+
+_LABELS = (
+    ("new_received", "一、本年新收政府信息公开申请数量"), ("carried_over", "二、上年结转政府信息公开申请数量"),
+    ("disclosed", "(一) 予以公开"), ("partially_disclosed", "(二) 部分公开（区分处理的，只计这一情形，不计其他情形）"),
+    ("withheld_state_secret", "1.属于国家秘密"), ("withheld_prohibited_by_law", "2.其他法律行政法规禁止公开"),
+    ("withheld_security_stability", "3.危及“三安全一稳定”"), ("withheld_third_party_rights", "4.保护第三方合法权益"),
+    ("withheld_internal_affairs", "5.属于三类内部事务信息"), ("withheld_process_information", "6.属于四类过程性信息"),
+    ("withheld_enforcement_files", "7.属于行政执法案卷"), ("withheld_query_matters", "8.属于行政查询事项"),
+    ("unavailable_not_held", "1.本机关不掌握相关政府信息"), ("unavailable_needs_creation", "2.没有现成信息需要另行制作"),
+    ("unavailable_still_unclear", "3.补正后申请内容仍不明确"), ("rejected_complaint", "1.信访举报投诉类申请"),
+    ("rejected_duplicate", "2.重复申请"), ("rejected_publication", "3.要求提供公开出版物"),
+    ("rejected_excessive", "4.无正当理由大量反复申请"), ("rejected_confirmation", "5.要求行政机关确认或重新出具已获取信息"),
+    ("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+    ("other_unpaid_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    ("other_other", "3.其他"), ("total_processed", "(七) 总计"), ("carried_forward", "四、结转下年度继续办理"),
+)
+_VALUES = {
+    "new_received": (4, 1, 0, 0, 0, 1, 6), "carried_over": (2, 0, 0, 0, 0, 0, 2),
+    "disclosed": (3, 1, 0, 0, 0, 0, 4), "unavailable_not_held": (1, 0, 0, 0, 0, 1, 2),
+    "rejected_duplicate": (1, 0, 0, 0, 0, 0, 1), "total_processed": (5, 1, 0, 0, 0, 1, 7),
+    "carried_forward": (1, 0, 0, 0, 0, 0, 1),
+}
+_COLS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+         "legal_service_org", "other_org", "total")
+_GROUP = {"withheld_state_secret": "(三) 不予公开",
+          "unavailable_not_held": "(四) 无法提供", "rejected_complaint": "(五) 不予处理"}
+
+
+def _vals(key):
+    return _VALUES.get(key, (0,) * 7)
+
+
+def _report(section3: str) -> str:
+    return ("某某县某某局2024年政府信息公开工作年度报告\n一、总体情况\n2024年，我局扎实推进政务公开。\n"
+            "二、主动公开政府信息情况\n第二十条第（五）项\n信息内容 本年处理决定数量\n行政许可 15\n"
+            "三、收到和处理政府信息公开申请情况\n" + section3 +
+            "\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 行政诉讼\n" + " ".join(["0"] * 15) +
+            "\n五、存在的主要问题及改进情况\n一是公开内容不够全面。下一步，我们将完善公开目录。\n六、其他需要报告的事项\n无。\n")
+
+
+_HEADERS = {
+    # every name broken: 自然 / 人, 商业 / 企业, 科研 / 机构, 社会 / 公益 / 组织, 法律 / 服务 / 机构
+    "all_broken": ["                               申请人情况",
+                   "                                     法人或其他组织",
+                   "(本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和)   自然                  总计",
+                   "                                     社会   法律",
+                   "                               人     商业   科研",
+                   "                                     公益   服务   其他",
+                   "                                     企业   机构",
+                   "                                     组织   机构"],
+    # five names whole, two broken in two (社会公益 / 组织, 法律服务 / 机构): a header naming 5 columns
+    "two_broken": ["                                            申请人情况",
+                   "                                                  法人或其他组织",
+                   "(本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和)                  总计",
+                   "                                            自然人             社会公益 法律服务",
+                   "                                                  商业企业 科研机构           其他",
+                   "                                                            组织   机构"],
+}
+
+
+def _pdftotext_section3(header: str = "all_broken") -> str:
+    """pdftotext -layout of the template's section 三: columns as runs of spaces, applicant names
+    broken over lines (``_HEADERS``), the group label one character per line between the rows, a
+    wrapped label with its values on its middle line, and a page break (number, running header)
+    mid-table."""
+    def pad(s, w):
+        return s + " " * max(2, w - len(s))
+
+    lines = _HEADERS[header] + [""]
+    vertical = list("三、本年度办理结果")
+    for key, label in _LABELS:
+        nums = "".join(pad(str(v), 7) for v in _vals(key))
+        if key == "other_unpaid_fee":      # wrapped over three lines, values on the middle one
+            lines += ["        2.申请人逾期未按收费通知要求缴纳费用、行政机关不再",
+                      "    (六) 其他处理" + " " * 30 + nums, "        处理其政府信息公开申请", ""]
+            continue
+        lines.append(pad(_GROUP.get(key, ""), 16) + pad(label, 44) + nums)
+        if key == "withheld_query_matters":   # the page ends inside the table
+            lines += ["", "", "                       -4-", "\f                 政府信息公开工作年度报告", ""]
+        elif "disclosed" <= key and vertical and key not in ("new_received", "carried_over"):
+            lines.append(vertical.pop(0))    # the vertical group label, one character per line
+    return "\n".join(lines)
+
+
+def _check(rec, *, errors_on=(), warned=()):
+    got = rec.to_dict()["applications"]
+    wrong = [f"{k}.{c}: {got[k][c]} != {v}" for k, _ in _LABELS for c, v in zip(_COLS, _vals(k))
+             if k not in errors_on and got[k][c] != v]
+    assert wrong == [], wrong
+    errs = [f for f in rec.findings if f.table == "applications" and f.severity == "error"]
+    warns = [f for f in rec.findings if f.table == "applications" and f.severity == "warning"]
+    assert bool(errs) == bool(errors_on), [f.message for f in errs]
+    for k in errors_on:
+        assert all(got[k][c] is None for c in _COLS), got[k]
+    for check in warned:
+        assert any(f.check == check for f in warns), [f.check for f in warns]
+
+
+@pytest.mark.parametrize("header", sorted(_HEADERS))
+def test_pdftotext_layout_of_the_template(header):
+    text = _report(_pdftotext_section3(header))
+    assert "社会公益组织" not in text and "法律服务机构" not in text
+    rec = extract.parse_text(text, narrative="none")
+    _check(rec)
+    assert rec.tables["applications"].values["new_received"]["total"] == 6   # 7 columns, not 5
+
+
+def _markdown_section3(*, far=False, extra_unlabelled=0, break_identity=False) -> str:
+    """A PDF→Markdown converter's section 三: one pipe table per row group, each under a placeholder
+    header (数据1 … 数据6 | 总计), a page footer between fragments, and 四、结转下年度继续办理 stranded as
+    loose text with its values in a pipe row without a label: right above that row, or (``far``)
+    above the last fragment, whose first row is (七) 总计."""
+    head = ["|项目||数据1|数据2|数据3|数据4|数据5|数据6|总计|", "|---|---|---|---|---|---|---|---|---|"]
+    groups = [_LABELS[0:2], _LABELS[2:4], _LABELS[4:12], _LABELS[12:15], _LABELS[15:20], _LABELS[20:23],
+              _LABELS[23:25]]
+    out = []
+    for n, group in enumerate(groups):
+        rows = []
+        for key, label in group:
+            vals = list(_vals(key))
+            cells = "|".join(map(str, vals))
+            if key == "carried_forward":
+                if break_identity:
+                    cells = "|".join(map(str, vals[:-1] + [vals[-1] + 1]))
+                if far:
+                    out.append(label)
+                    rows.append(f"|||{cells}|")
+                else:
+                    out.append("\n".join(head + rows))
+                    out.append(label)
+                    rows = [f"|||{cells}|"]
+                continue
+            group_label = _GROUP.get(key, "三、本年度办理结果" if key == "disclosed" else "")
+            rows.append(f"|{group_label}|{label}|{cells}|")
+        if n == len(groups) - 1:
+            rows += ["|||" + "|".join(["0"] * 7) + "|"] * extra_unlabelled
+        out.append("\n".join(head + rows))
+        out.append(f"— {n + 3} —")
+    return "\n\n".join(out)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text"])   # a .txt that is really Markdown reads the same
+def test_converter_markdown_in_fragments_with_a_stranded_label(fmt):
+    text = _report(_markdown_section3())
+    assert "|---|" in text and "数据1" in text
+    _check(extract.parse_text(text, format=fmt, narrative="none"))
+
+
+def test_a_label_less_row_is_placed_by_template_order_when_the_identities_hold():
+    rec = extract.parse_text(_report(_markdown_section3(far=True)), format="markdown", narrative="none")
+    _check(rec, warned=("applications.unlabelled_row",))
+
+
+def test_unlabelled_rows_that_do_not_match_the_rows_not_found_are_not_guessed():
+    # two label-less rows for one template row not found: nothing is placed
+    rec = extract.parse_text(_report(_markdown_section3(far=True, extra_unlabelled=1)), format="markdown",
+                             narrative="none")
+    _check(rec, errors_on=("carried_forward",))
+
+
+def test_an_unlabelled_row_that_breaks_the_identities_is_left_empty():
+    rec = extract.parse_text(_report(_markdown_section3(far=True, break_identity=True)), format="markdown",
+                             narrative="none")
+    _check(rec, errors_on=("carried_forward",))
+    assert any(f.check == "applications.unlabelled_row" and f.severity == "error" for f in rec.findings)
