@@ -22,20 +22,43 @@ _LEGACY = ("收费及减免", "政府信息公开的收费", "依申请公开政
 
 
 def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
+    """The report's title among its first lines (folded, and its span). A title wrapped over two
+    lines is joined; a title that names no body (``2024年政府信息公开工作年度报告``) takes the body's
+    name from the short line above it."""
+    lines: list[tuple[str, int, int]] = []
     pos = 0
-    seen = 0
     for raw in doc.text.split("\n"):
         start = pos
         pos += len(raw) + 1
-        if not raw.strip():
-            continue
-        seen += 1
-        if seen > 12:
-            break
         f = fold(raw).lstrip("#")
-        if _TITLE_CUE.search(f) and len(f) <= 80:
-            return f, (start, start + len(raw))
+        if f:
+            lines.append((f, start, start + len(raw)))
+        if len(lines) >= 12:
+            break
+    for i, (f, start, end) in enumerate(lines):
+        if len(f) > 80:
+            continue
+        if not _TITLE_CUE.search(f):
+            if i + 1 < len(lines) and len(f) <= 40 and _TITLE_CUE.search(f + lines[i + 1][0]) \
+                    and len(f + lines[i + 1][0]) <= 80:
+                return f + lines[i + 1][0], (start, lines[i + 1][2])
+            continue
+        if i > 0 and _names_no_body(f):
+            above, a_start, _ = lines[i - 1]
+            if len(above) <= 40 and _BODY_END.search(above) and not _TITLE_CUE.search(above):
+                return above + f, (a_start, end)
+        return f, (start, end)
     return None
+
+
+_BODY_END = re.compile(r"(?:局|政府|办公室|委员会|委|中心|厅|院|部|处|所|站|队|办|会|署|府|管委会|街道|镇|乡)$")
+
+
+def _names_no_body(title: str) -> bool:
+    """A title that starts with its year and says nothing before 政府信息公开 (or only a field label)."""
+    t = _FIELD_LABEL.sub("", title)
+    m = _AGENCY_AFTER.match(t)
+    return bool(m) and len(m.group("agency")) <= 2 or bool(re.match(r"^(?:19|20)\d{2}年度?(?:政府|政务)?信息公开", t))
 
 
 _CRAWLER_SEPARATOR = re.compile(r"^[=\-*#\s]{3,}正文[=\-*#\s]{3,}$", re.M)
