@@ -87,7 +87,7 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
     t0 = time.perf_counter()
     rid = id or record_id(doc.path)
     src = source or Source(path=doc.path, sha256=_sha256(doc.text.encode("utf-8")), format=doc.format,
-                           encoding=doc.encoding)
+                           encoding=doc.encoding, ocr=doc.ocr.to_dict() if doc.ocr else None)
     doc = relayout(doc)
     sections = find_sections(doc)
     meta = read_meta(doc, sections)
@@ -100,6 +100,9 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
     for t in tables.values():
         findings.extend(t.findings)
     findings.extend(check_tables(tables, meta))
+    if doc.ocr is not None:
+        from .ingest.ocr import ocr_findings
+        findings.extend(ocr_findings(doc.ocr, tables))
     for key in sections.missing:
         # the table readers report a missing table section with its own severity
         findings.append(Finding(check=f"sections.missing.{key}", severity="info",
@@ -129,7 +132,8 @@ def parse_file(path: str | os.PathLike, *, narrative: NarrativeArg = "rules") ->
     """Parse one report file. Raises ``IngestError`` when the file cannot be read."""
     p = Path(path)
     doc, raw = ingest.load_with_bytes(p)
-    src = Source(path=str(p), sha256=_sha256(raw), format=doc.format, encoding=doc.encoding, bytes=len(raw))
+    src = Source(path=str(p), sha256=_sha256(raw), format=doc.format, encoding=doc.encoding, bytes=len(raw),
+                 ocr=doc.ocr.to_dict() if doc.ocr else None)
     return parse_document(doc, id=record_id(p), source=src, narrative=narrative)
 
 

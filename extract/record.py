@@ -40,10 +40,11 @@ class Source:
     format: str | None
     encoding: str | None = None
     bytes: int | None = None
+    ocr: dict | None = None      # pages read by OCR: engine, version, pages, mean_confidence
 
     def to_dict(self) -> dict:
         return {"path": self.path, "sha256": self.sha256, "format": self.format,
-                "encoding": self.encoding, "bytes": self.bytes}
+                "encoding": self.encoding, "bytes": self.bytes, "ocr": self.ocr}
 
 
 @dataclass(frozen=True, slots=True)

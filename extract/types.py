@@ -17,7 +17,7 @@ from typing import Literal, Union
 Span = tuple[int, int]
 """Half-open ``[start, end)`` character offsets into ``Document.text``."""
 
-Format = Literal["text", "markdown", "html", "pdf", "docx", "doc"]
+Format = Literal["text", "markdown", "html", "pdf", "docx", "doc", "image"]
 Severity = Literal["error", "warning", "info"]
 TableName = Literal["active_disclosure", "applications", "review_litigation"]
 Template = Literal["2021", "2019", "legacy", "unknown"]
@@ -60,6 +60,22 @@ Block = Union[Paragraph, Table]
 
 
 @dataclass(frozen=True, slots=True)
+class OcrInfo:
+    """How a Document's OCR-read pages were read; ``low_confidence`` holds the spans of table cells
+    whose text boxes scored below the threshold, with that score."""
+
+    engine: str
+    version: str
+    pages: tuple[int, ...]                   # the 1-based pages read by OCR
+    mean_confidence: float | None            # over every recognised text box
+    low_confidence: tuple[tuple[Span, float], ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"ocr": True, "engine": self.engine, "version": self.version, "pages": list(self.pages),
+                "mean_confidence": None if self.mean_confidence is None else round(self.mean_confidence, 4)}
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """What ingest makes of any file: the text, and its blocks in reading order.
 
@@ -74,6 +90,7 @@ class Document:
     encoding: str | None = None
     path: str | None = None
     pages: int | None = None
+    ocr: OcrInfo | None = None               # set where any page was read by OCR
 
     @property
     def tables(self) -> tuple[Table, ...]:

@@ -30,11 +30,13 @@ _SUFFIX_FORMAT = {
     ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".pdf": "pdf", ".docx": "docx", ".doc": "doc",
+    # page images: read by OCR (the ``ocr`` extra)
+    ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image",
 }
 
 _READERS: dict[str, Reader] = {}
 
-_BINARY = ("pdf", "docx", "doc")
+_BINARY = ("pdf", "docx", "doc", "image")
 
 
 def register(fmt: str, reader: Reader) -> None:
@@ -57,6 +59,8 @@ def sniff_format(head: bytes) -> str | None:
         return "doc"
     if head.startswith(b"{\\rtf"):
         return "rtf"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
+        return "image"
     h = head[:2048]
     for bom in (b"\xef\xbb\xbf",):
         if h.startswith(bom):
@@ -125,6 +129,7 @@ register("pdf", _lazy_reader("pdf", "extract.ingest.pdf", "read_pdf"))
 register("docx", _lazy_reader("docx", "extract.ingest.docx", "read_docx"))
 register("doc", _lazy_reader("doc", "extract.ingest.docx", "read_doc"))
 register("rtf", _rtf_reader)
+register("image", _lazy_reader("image", "extract.ingest.ocr", "read_image"))
 
 
 def from_text(text: str, *, format: str = "text", path: str | None = None) -> Document:

@@ -12,7 +12,9 @@ Tables come from the page's ruling lines first (``RULED``); a page with none is 
 for borderless tables (``BORDERLESS``): runs of lines that wide gaps cut into columns, kept
 apart from the prose and headings around them (see "borderless tables" below). A merged cell
 is one box covering several grid positions: every position it covers carries a copy.
-A PDF with no characters at all is a scan and is refused: it needs OCR.
+A page with no characters is a scan: with the ``ocr`` extra it is rendered and read by OCR
+(``ocr.py``), and the characters and ruling lines found in the image are laid out by the same
+stages (``_scan_items``); without it a PDF with no characters at all is refused.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import IngestError
-from ..types import Document
+from ..types import Document, OcrInfo
 from .layout import GridCell, assemble, cell_text, join_wrapped
 
-__all__ = ["TableSettings", "RULED", "BORDERLESS", "read_pdf", "NO_TEXT_LAYER"]
+__all__ = ["TableSettings", "RULED", "BORDERLESS", "read_pdf", "NO_TEXT_LAYER", "document_from_scans"]
 
 NO_TEXT_LAYER = "no text layer (scanned; needs OCR)"
 
@@ -175,6 +177,58 @@ def _text_lines_in(page, pno: int, offset: float) -> list[_Line]:
         text = _WS.sub(" ", ln["text"]).strip()
         if text:
             out.append(_Line(pno, text, ln["x0"], ln["top"] + offset, ln["x1"], ln["bottom"] + offset))
+    return out
+
+
+def _scan_items(scan, pno: int, offset: float, ruled: TableSettings,
+                borderless: TableSettings | None) -> list:
+    """``_page_items`` for a page read by OCR (an ``ocr.PageScan``): ruled tables from the ruling
+    lines found in the image, else borderless ones from the characters' positions, the rest as lines.
+    Each table cell's text is an ``ocr.ScoredText`` carrying the lowest score of its characters."""
+    from pdfplumber.utils import extract_text
+
+    from .ocr import cell_from_ocr
+
+    def scored(cs: list[dict]) -> str:
+        return cell_from_ocr(cell_text(extract_text(cs)), min(c["score"] for c in cs)) if cs else ""
+
+    chars = scan.chars
+    items: list = []
+    bboxes: list[BBox] = []
+    for boxes in scan.cells:
+        if not _valid(boxes, ruled):
+            continue
+        texts = [scored(cs) for cs in _chars_by_cell(chars, boxes)]
+        cells = [((b[0], b[1] + offset, b[2], b[3] + offset), t) for b, t in zip(boxes, texts)]
+        bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                max(b[3] for b in boxes))
+        items.append(_RawTable(pno, (bbox[0], bbox[1] + offset, bbox[2], bbox[3] + offset), cells))
+        bboxes.append(bbox)
+    if not bboxes and borderless is not None:
+        for bbox, cells, whole in _borderless_tables(chars, scan.width, borderless):
+            boxes = [b for b, _ in cells]
+            texts = [scored(cs) if s else s for cs, (_, s) in zip(_chars_by_cell(chars, boxes), cells)]
+            cells = [((b[0], b[1] + offset, b[2], b[3] + offset), t) for b, t in zip(boxes, texts)]
+            inside = _within([bbox])
+            fallback = None if whole else _char_lines([c for c in chars if inside(c)], pno, offset)
+            x0, top, x1, bottom = bbox
+            items.append(_RawTable(pno, (x0, top + offset, x1, bottom + offset), cells, ruled=False,
+                                   fallback=fallback))
+            bboxes.append(bbox)
+    inside = _within(bboxes)
+    items.extend(_char_lines([c for c in chars if not inside(c)], pno, offset))
+    items.sort(key=lambda it: it.top)
+    return items
+
+
+def _char_lines(chars: list[dict], pno: int, offset: float) -> list[_Line]:
+    """Characters (read by OCR) as text lines, the segments of a line joined by a space."""
+    out = []
+    for ln in _text_lines(chars):
+        text = _WS.sub(" ", " ".join(s.text for s in ln.segs)).strip()
+        if text:
+            out.append(_Line(pno, text, ln.segs[0].x0, ln.top + offset, max(c["x1"] for c in ln.chars),
+                             ln.bottom + offset))
     return out
 
 
@@ -547,10 +601,17 @@ def _paragraphs(items: list) -> list:
 
 
 def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RULED,
-             borderless: TableSettings | None = BORDERLESS) -> Document:
-    """Read a PDF's text layer into a Document; raises ``IngestError`` for a scan or a broken file."""
+             borderless: TableSettings | None = BORDERLESS, ocr: str | None = None) -> Document:
+    """Read a PDF into a Document; raises ``IngestError`` for a broken file, or a scan it cannot read.
+
+    ``ocr`` (``ocr.ocr_mode``: ``auto`` by default, or ``XXGK_OCR``): ``auto`` reads the pages that
+    have no text layer by OCR when the ``ocr`` extra is installed, ``force`` every page, ``off`` none.
+    """
     import pdfplumber
 
+    from . import ocr as _ocr
+
+    mode = _ocr.ocr_mode(ocr)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as e:  # pdfminer raises several unrelated types for a broken file
@@ -558,16 +619,66 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
     with pdf:
         try:
             pages = pdf.pages
-            if not any(p.chars for p in pages):
-                raise IngestError(NO_TEXT_LAYER, path=path)
+            blank = [not p.chars for p in pages]
+            scanned = ([i for i, b in enumerate(blank) if b] if mode == "auto" else
+                       list(range(len(pages))) if mode == "force" else [])
+            if all(blank) and not (scanned and _ocr.available()):
+                hint = ("OCR is off" if mode == "off" else
+                        f"to read it by OCR install the ocr extra: {_ocr.INSTALL_HINT}")
+                raise IngestError(f"{NO_TEXT_LAYER}; {hint}", path=path)
+            if not _ocr.available():
+                scanned = []
             heights = [float(p.height) for p in pages]
             offsets = [sum(heights[:i]) for i in range(len(pages))]
-            per_page = [_page_items(p, i + 1, offsets[i], ruled, borderless) for i, p in enumerate(pages)]
+            scans = _scan_pages(data, scanned, path)
+            per_page = [_scan_items(scans[i], i + 1, offsets[i], ruled, borderless) if i in scans else
+                        _page_items(p, i + 1, offsets[i], ruled, borderless) for i, p in enumerate(pages)]
         except IngestError:
             raise
         except Exception as e:
             raise IngestError(f"cannot read the PDF's pages ({type(e).__name__}: {e})", path=path) from e
+    return _document(per_page, heights, offsets, path=path, format="pdf", scans=scans)
+
+
+def _scan_pages(data: bytes, which: list[int], path: str | None) -> dict:
+    """The pages (0-based) read by OCR: ``{index: ocr.PageScan}``."""
+    if not which:
+        return {}
+    import pypdfium2 as pdfium
+
+    from .ocr import scan_pdf_page
+
+    doc = pdfium.PdfDocument(data)
+    try:
+        return {i: scan_pdf_page(doc[i]) for i in which}
+    finally:
+        doc.close()
+
+
+def document_from_scans(scans: list, *, path: str | None, format: str) -> Document:
+    """Page images read by OCR (``ocr.PageScan``, one per page) → Document, laid out as a PDF's pages."""
+    heights = [s.height for s in scans]
+    offsets = [sum(heights[:i]) for i in range(len(scans))]
+    per_page = [_scan_items(s, i + 1, offsets[i], RULED, BORDERLESS) for i, s in enumerate(scans)]
+    return _document(per_page, heights, offsets, path=path, format=format, scans=dict(enumerate(scans)))
+
+
+def _document(per_page: list[list], heights: list[float], offsets: list[float], *, path: str | None,
+              format: str, scans: dict) -> Document:
     per_page = _strip_furniture(per_page, heights, offsets)
     items = _paragraphs(_join_pages(per_page))
     out = [it.text if isinstance(it, _Line) else (_table_rows(it), it.page) for it in items]
-    return assemble(out, format="pdf", path=path, pages=len(pages))
+    doc = assemble(out, format=format, path=path, pages=len(per_page))
+    if not scans:
+        return doc
+    from dataclasses import replace
+
+    from .ocr import ENGINE, LOW_CONFIDENCE, ScoredText, engine_version
+
+    boxes = sum(s.boxes for s in scans.values())
+    low = tuple((c.span, round(c.text.score, 4)) for t in doc.tables for row in t.rows for c in row
+                if not c.merged and isinstance(c.text, ScoredText) and c.text.score < LOW_CONFIDENCE)
+    info = OcrInfo(engine=ENGINE, version=engine_version(), pages=tuple(sorted(i + 1 for i in scans)),
+                   mean_confidence=sum(s.score_sum for s in scans.values()) / boxes if boxes else None,
+                   low_confidence=low)
+    return replace(doc, ocr=info)
