@@ -52,6 +52,7 @@ class TemplatePdf:
 TEMPLATE_PDFS = (
     TemplatePdf("t01_jiaozuo_szfb_2025_template_pdf", "002_jiaozuo_szfb_2025", 22),
     TemplatePdf("t02_yunxi_zrzyj_2024_template_pdf", "016_yunxi_zrzyj_2024", 20),
+    TemplatePdf("t03_qinghe_jtysj_2019tpl_template_pdf", "010_qinghe_jtysj_2019tpl_2019", 21),
 )
 
 
