@@ -151,3 +151,71 @@ def test_rules_narrative_end_to_end(tmp_path):
     assert sum(len(r["narrative"]["problems"]) for r in recs) > 0
     rows = read_csv_rows(out / "reports.csv")   # no model asked: the LLM usage columns are blank
     assert rows and all(r["llm_calls"] == "" and r["llm_cost_usd"] == "" for r in rows)
+
+
+# -- issue 11: ids, files that are not reports, a dead endpoint -------------------------
+
+def test_colliding_stems_get_distinct_stable_ids(tmp_path):
+    inp = tmp_path / "in"
+    for sub in ("a", "b"):
+        (inp / sub).mkdir(parents=True)
+    shutil.copy(SAMPLES / "002_jiaozuo_szfb_2025.txt", inp / "a" / "2025.txt")
+    shutil.copy(SAMPLES / "000_shanyang_cgj_2025.txt", inp / "b" / "2025.txt")
+    shutil.copy(SAMPLES / "005_jiaozuo_szfb_2025_html.html", inp / "a" / "2025.html")
+    shutil.copy(SAMPLES / "004_huzhu_cgzf_2025.txt", inp / "b" / "huzhu.txt")
+    ids = []
+    for run in range(2):
+        out = tmp_path / f"out{run}"
+        res = _run("extract", str(inp), "-o", str(out), "--narrative", "none", "--no-duckdb", "-q")
+        assert res.exit_code == 0, res.output
+        recs = list(read_records(out / "records.jsonl"))
+        ids.append({Path(r["source"]["path"]).relative_to(inp).as_posix(): r["id"] for r in recs})
+    assert ids[0] == {"a/2025.txt": "a/2025.txt", "b/2025.txt": "b/2025.txt", "a/2025.html": "a/2025.html",
+                      "b/huzhu.txt": "huzhu"}
+    assert ids[0] == ids[1]                                      # stable across runs
+    rows = read_csv_rows(tmp_path / "out0" / "reports.csv")
+    assert len({r["id"] for r in rows}) == 4
+
+
+def test_a_report_without_extension_is_read_and_a_jpg_is_listed_as_skipped(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(SAMPLES / "002_jiaozuo_szfb_2025.txt", inp / "report2025")          # no extension
+    (inp / "scan.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(200))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["extract", str(inp), "-o", str(out), "--narrative", "none", "--no-duckdb"])
+    assert res.exit_code == 1                     # an input was not read: errors.csv says which
+    recs = list(read_records(out / "records.jsonl"))
+    assert [(r["id"], r["status"]) for r in recs] == [("report2025", "ok")]
+    assert recs[0]["applications"]["new_received"]["total"] == 266
+    errors = read_csv_rows(out / "errors.csv")
+    assert [(Path(e["path"]).name, e["error_code"]) for e in errors] == [("scan.jpg", "skipped")]
+    assert "image/jpeg" in errors[0]["error"]
+    assert "1 files skipped" in res.output
+
+
+def _closed_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]          # nothing listens there once the socket is closed
+
+
+def test_a_dead_endpoint_fails_fast_unless_llm_fallback(tmp_path):
+    import time
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    args = ["extract", str(SAMPLES / "002_jiaozuo_szfb_2025.txt"), str(SAMPLES / "000_shanyang_cgj_2025.txt"),
+            "--narrative", "llm", "--llm-base-url", url, "--llm-model", "m", "--no-llm-cache", "--no-duckdb"]
+    t0 = time.perf_counter()
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "a")])
+    assert res.exit_code == 2, res.output
+    assert "cannot be used" in res.output and "--llm-fallback" in res.output
+    assert not (tmp_path / "a" / "records.jsonl").exists()
+    assert time.perf_counter() - t0 < 60
+
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "b"), "--llm-fallback", "-q"])
+    assert res.exit_code == 0, res.output
+    recs = list(read_records(tmp_path / "b" / "records.jsonl"))
+    assert [r["narrative_method"] for r in recs] == ["rules_fallback"] * 2
+    assert all(r["llm_usage"]["calls"] >= 1 for r in recs)      # the failed calls count
+    assert all(r["narrative"]["problems"] for r in recs)

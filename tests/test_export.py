@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -106,3 +107,51 @@ def test_writer_without_commit_leaves_no_files_and_keeps_old_outputs(tmp_path):
         pass
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert json.loads((tmp_path / RECORDS).read_text(encoding="utf-8"))["meta"]["agency"] == "旧"
+
+
+# -- issue 11: DataFrames, checks, ids ------------------------------------------------
+
+def test_record_to_frame_gives_each_value_with_its_span_and_label():
+    from extract.pipeline import parse_file
+    path = Path(__file__).resolve().parent.parent / "eval" / "samples" / "002_jiaozuo_szfb_2025.txt"
+    rec = parse_file(path, narrative="none")
+    df = rec.to_frame()
+    row = df[df["key"] == "applications.new_received.total"].iloc[0]
+    assert row["value"] == 266 and rec.text[row["span_start"]:row["span_end"]] == "266"
+    assert row["label"].startswith("一、本年新收政府信息公开申请数量")
+    assert str(df["span_start"].dtype) == "Int64"
+    assert len(df) == sum(len(v) if isinstance(v, dict) else 1
+                          for t in ("active_disclosure", "applications", "review_litigation")
+                          for v in (rec.value(t) or {}).values())
+
+
+def test_to_frame_reads_counts_as_nullable_integers():
+    from extract.export import to_frame
+    from extract.pipeline import parse_file
+    samples = Path(__file__).resolve().parent.parent / "eval" / "samples"
+    recs = [parse_file(samples / n, narrative="none") for n in ("002_jiaozuo_szfb_2025.txt",
+                                                               "007_jiaozuo_blank_cell_2025.txt")]
+    df = to_frame(recs)
+    col = df["applications.new_received.total"]
+    assert str(col.dtype) == "Int64" and list(col) == [r.value("applications")["new_received"]["total"] for r in recs]
+    assert df["llm_calls"].isna().all() and str(df["llm_calls"].dtype) == "Int64"
+    assert list(df["checks"]) == [r.checks for r in recs]
+
+
+def test_checks_fail_on_an_error_or_warning_and_is_blank_for_a_failed_record():
+    from extract.record import checks_of
+    assert checks_of("ok", []) == "pass"
+    assert checks_of("ok", ["info"]) == "pass"
+    assert checks_of("ok", ["info", "warning"]) == "fail"
+    assert checks_of("partial", ["error"]) == "fail"
+    assert checks_of("failed", ["error"]) is None
+
+
+def test_batch_ids_keep_stems_and_disambiguate_collisions_by_path():
+    from extract.pipeline import batch_ids
+    ids = batch_ids(["x/a/2025.txt", "x/b/2025.txt", "x/a/2025.html", "x/c/other.pdf"])
+    assert ids == {"x/a/2025.txt": "a/2025.txt", "x/b/2025.txt": "b/2025.txt", "x/a/2025.html": "a/2025.html",
+                   "x/c/other.pdf": "other"}
+    # resuming: ids given out before stay, a new file does not take one of them
+    again = batch_ids(["x/b/2025.txt"], existing={"x/a/2025.txt": "2025"})
+    assert again["x/b/2025.txt"] != "2025"
