@@ -145,6 +145,25 @@ def test_ocr_off_refuses_a_scan_and_says_so(tmp_path, monkeypatch):
     assert rec.status == "failed" and rec.error == f"{NO_TEXT_LAYER}; OCR is off"
 
 
+def test_cli_ocr_option(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from extract.cli import _register, app
+    from extract.export import read_csv_rows
+
+    _register()
+
+    monkeypatch.setenv("XXGK_OCR", "auto")          # restored after the test: the CLI sets it for its workers
+    p = build_scanned_pdf(tmp_path / "scan.pdf")
+    res = CliRunner().invoke(app, ["extract", str(p), "-o", str(tmp_path / "a"), "--ocr", "sometimes"])
+    assert res.exit_code == 2 and "--ocr must be auto, off or force" in res.output
+    res = CliRunner().invoke(app, ["extract", str(p), "-o", str(tmp_path / "b"), "--ocr", "off", "-q",
+                                   "--narrative", "none"])
+    assert res.exit_code == 1
+    rows = read_csv_rows(tmp_path / "b" / "errors.csv")
+    assert [r["error"] for r in rows] == [f"{NO_TEXT_LAYER}; OCR is off"]
+
+
 @pytest.mark.parametrize("mode, ok", [("auto", True), ("FORCE", True), (" off ", True), ("on", False), ("", True)])
 def test_ocr_mode_is_validated(mode, ok):
     if ok:

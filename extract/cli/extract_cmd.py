@@ -79,11 +79,16 @@ def extract_command(
                                 "and sha256) and add the rest."),
     force: bool = typer.Option(False, "--force", help="Replace the outputs of a non-empty OUTDIR."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+    ocr: str = typer.Option("auto", "--ocr", help="auto (PDF pages without a text layer, and images) | off | "
+                            "force (every PDF page); needs the ocr extra. Sets XXGK_OCR for the workers."),
 ) -> None:
     """Extract every report under PATH... into OUTDIR: records.jsonl, reports.csv, findings.csv, errors.csv,
     codebook.csv (and xxgk.duckdb, parquet/, review.html)."""
     if narrative not in ("rules", "llm", "none"):
         _die(f"--narrative must be rules, llm or none (got {narrative!r})")
+    if ocr not in ("auto", "off", "force"):
+        _die(f"--ocr must be auto, off or force (got {ocr!r})")
+    os.environ["XXGK_OCR"] = ocr
     if resume and force:
         _die("--resume and --force exclude each other")
     try:

@@ -322,6 +322,8 @@ def scan_pdf_page(page) -> PageScan:
 
 def read_image(data: bytes, path: str | None = None) -> Document:
     """A page image (PNG, JPEG, TIFF; every frame of a multi-page TIFF is a page) → Document, by OCR."""
+    if ocr_mode() == "off":
+        raise UnsupportedFormat("an image has no text layer; OCR is off", path=path)
     _require(path, "an image has no text layer")
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
