@@ -1,153 +1,360 @@
 """Publication channels: the media through which the body *publishes*, as the report names them.
 
-The narrative sections are cut into clauses (text between ，；。！？). A clause
-that holds a channel word goes through the spaCy pipeline of ``.nlp`` (jieba
-tokens with part-of-speech tags; an EntityRuler labels each channel word with
-its type; quoted names are spans). A mention counts only where its clause or
-the next one says something is published there (发布, 公示, 刊登, 推送, 公开…信息,
-…为载体/为核心/为主); that leaves out interaction channels (信箱, 热线, 网上咨询 —
-not in the lexicon, and not publishing) and clauses about monitoring or upkeep of
-sites (``对全市 44 家政府网站……进行监控``, ``调整优化市政府网站……栏目设置``).
+Where: the report's opening lines (``本报告的电子版在…网站公布``) and sections 一, 二, 五 and 六.
+The text is cut into clauses (between ，；。！？); a line break inside a sentence (a
+wrapped line: ``政⏎府网站``) does not cut, and is left out of the clause. A clause that
+holds a channel word goes through the spaCy pipeline of ``.nlp`` (jieba tokens with
+part-of-speech tags, compounds such as ``电视广播`` split at the channel words they hide;
+an EntityRuler labels each channel word with its type; quoted names are spans).
+
+Which mentions count. Outside section 五 a mention counts unless its clause is clearly
+not about publishing there: monitoring, inspecting or ranking sites (``对全区政府网站进行
+监测``), upkeep of many bodies' sites (``配合做好全区政府网站升级改造``), interaction
+(申请, 信箱, 咨询, 留言, 投诉, 热线, 网上调查), a channel word inside a document title
+(``《…关于印发<政府网站…办法>的通知》``), or web-page chrome (a bare word standing
+between spaces: the ``微信 微博 QQ空间`` share buttons). In section 五, which is mostly
+plans, a mention counts only where its clause or the next one publishes there (发布,
+公示, 宣传, 公开…信息…) and its sentence does not say it is still to come (将, 拟, 计划).
 
 Names, per schema.md:
 
 * a quoted name right before the channel word (``“焦作城管”微信视频号``, also with
-  官方/政务/新浪 between) or around it (``《栎山日报》``), without the marks;
-* else, for websites, print and other platforms, the noun phrase that ends in
-  the channel word: the nouns before it, back to the first token that is not a
-  noun (a preposition 在/通过/以, a verb, a conjunction, a punctuation mark, a
-  number) — ``在|区政府|信息公开网站`` → ``区政府信息公开网站``; a bare ``网站``,
-  ``日报`` or ``公报`` with no such phrase has no name;
-* for onsite media and press conferences, that phrase only after 在/于
-  (``在局办事大厅公开栏`` → ``局办事大厅公开栏``), else the channel word; broadcasts are named
-  like websites (``焦作广播电视台``);
+  官方/政务/新浪 between) or around it (``《栎山日报》``), without the marks; a name in
+  brackets right after a platform word (``微信公众号（某某发布）``);
+* a quoted name that is itself the medium: ``《某某时报》`` (print), ``“某某土地网”``
+  (website), ``“某某进社区”等活动`` (onsite, one entry per quoted activity);
+* else, except for press conferences, the noun phrase that ends in the channel word:
+  the nouns before it, back to the first token that is not a noun (a preposition
+  在/通过/以, a verb, a conjunction, a punctuation mark, a number) — ``在|区政府|信息公开
+  网站`` → ``区政府信息公开网站``; a bare ``网站``, ``日报`` or ``公报`` has no name;
+  press conferences get a phrase only after 在/于;
 * a platform word right after a named one and a conjunction shares its name
   (``“平安某某”抖音号和快手号``: both are 平安某某);
 * a phrase led by a quantifier (各乡镇…, 全市…) names no single medium: the word;
 * platform words with no name (微信公众号, 微博, 抖音, 政务新媒体) → ``None``.
 
-``new_media`` is kept only where no platform is named. One entry per
-(type, name), in order of first mention; its span covers name and word.
+One entry per medium, in order of first mention, under its fullest name (a quoted
+name before a phrase, else the longest):
+
+* the body's government portal — ``XX门户网站``, ``XX政府网站``, ``XX官网``, a bare
+  ``网站`` or one named by a place or a government (``中国平潭网站``), and the
+  信息公开专栏 on it — is one website however often and however fully it is named;
+* the public reading places — 查阅场所/查阅点/查阅室, and the archives and libraries
+  that house them — are one onsite entry;
+* a platform, print or broadcast word with no name of its own (``微信``, ``报刊``,
+  ``广播电视``) is the same medium as a named one of its type where there is one;
+* ``new_media`` is kept only where no platform is named.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ..types import Channel, ChannelType, Document, Sections, Span
 from .nlp import CHANNEL_WORDS, MAX_QUOTED, QUOTE_CLOSE, QUOTE_OPEN, channel_pipeline
 
 _NAMED_TYPES = frozenset({"website", "print", "other_platform"})
-_PLACE_TYPES = frozenset({"onsite", "press_conference"})
 _GENERIC = frozenset({"wechat", "wechat_channels", "weibo", "short_video", "app", "new_media"})
 _PLATFORMS = frozenset({"wechat", "wechat_channels", "weibo", "short_video", "app"})
+# types whose unnamed word is the category that a named medium of the type belongs to
+_CATEGORY_TYPES = _PLATFORMS | {"print", "broadcast", "website", "press_conference"}
 _UNNAMED_WORDS = frozenset({"网站", "日报", "公报"})
 _COLUMNS = frozenset({"信息公开专栏", "信息公开平台", "政务公开专栏"})
+_PORTAL_WORDS = frozenset({"门户网站", "门户网", "政府网站", "人民政府网站", "人民政府网", "政务网", "官网", "官方网站"})
+_READING_WORDS = frozenset({"查阅场所", "查阅点", "查阅室", "阅览室", "档案馆", "图书馆"})
 _QUALIFIERS = frozenset({"官方", "政务", "新浪", "微信"})
+_ONE_CHAR_PLACES = frozenset("区县市省州镇乡村街局委办厅")
+_BARE_BROADCAST = frozenset({"电台", "广播", "电视", "广播电视"})
 _QUANTIFIERS = ("各", "全", "所有", "多个", "每个", "部分")
+_PLACE_TAGS = frozenset({"ns", "nt"})
+_GOVERNMENT = re.compile(r"(?:政府|管委会|党工委|实验区|新区|开发区|[省市区县州镇乡旗])$")
 MAX_NAME = 24
 
-_CLAUSE = re.compile(r"[^，,；;。！？!?\n]+")
-# a prefilter: only clauses holding a channel word are tokenized
+_CUT = frozenset("，,；;。！？!?")
+_SENTENCE_CUT = frozenset("。！？!?")
+_ENUM_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.．是]|\d{1,2}[.、．]|[①-⑩])")
+# a prefilter: only clauses holding a channel word (or a quoted name that may be one) are tokenized
 _ANY_WORD = re.compile("|".join(sorted({re.escape(w) for ws in CHANNEL_WORDS.values() for w in ws},
-                                       key=len, reverse=True)))
+                                       key=len, reverse=True)) + r"|[”\"]等?活动|网[”\"]|报》")
 _PUBLISH = re.compile(r"发布(?!渠道|平台|机制|流程|审核|权限)|公示|刊登|刊发|推送|播报|播放|张贴|转载|登载|查阅"
-                      r"|公开(?:政府|政务)?信息|主动公开|为载体|载体|为核心|为主|为补充|宣传")
-_PUBLISH_VERB = re.compile(r"发布|公示|刊登|刊发|推送|播报|张贴")
-# clauses about watching or keeping up sites (often other bodies'), not publishing on them
-_UPKEEP = re.compile(r"监控|监测|普查|检查|考核|评估|维护|运维|改版|整改|调整|优化|升级|防护|监管")
+                      r"|公开[^，,；;。]{0,10}信息|主动公开|为载体|载体|为核心|为主|为补充|宣传|更新")
+_FUTURE = re.compile(r"将|拟|计划|争取|力争|今后|下一步")
+_MONITOR = re.compile(r"监控|监测|普查|抽查|检查|考核|评估|测评|排名|评比|评议|巡查|通报")
+_UPKEEP = re.compile(r"维护|运维|改版|改造|升级|整合|迁移|集约|建设|管理|调整|优化|整改|防护")
+_INTERACT = re.compile(r"申请|信箱|咨询|留言|投诉|举报|诉求|热线|网上调查|互动交流|在线访谈")
+_DOC_TITLE = re.compile(r"《[^《》]*(?:关于|通知|办法|意见|规定|指引|条例|方案|规划|细则|决定|要点|指南|报告|通报|制度)[^《》]*》")
+_PRINT_NAME = re.compile(r"(?:报|时报|刊|周刊|杂志)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Clause:
+    text: str
+    index: tuple[int, ...]     # source offset of each character
+    next_text: str             # the next clause of the same sentence, or ""
+    sentence: str              # the whole sentence
+    plan: bool                 # in section 五
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    kind: ChannelType
+    name: str | None
+    span: Span
+    word: str                  # the channel word (or what stood for it)
+    quoted: bool               # the name is a proper name in quotes
+
+    @property
+    def unnamed(self) -> bool:
+        return self.name is None or self.name == self.word
 
 
 def find_channels(doc: Document, sections: Sections) -> list[Channel]:
-    """Channels named in the report's narrative sections (all text if none were found)."""
-    spans = [s.span for s in sections.found if s.key in ("overview", "active_disclosure", "problems", "other_matters")]
-    if not spans:
-        spans = [(0, len(doc.text))]
-    return channels_in(doc.text, spans)
+    """Channels named in the report's opening lines and narrative sections (all text if no section was found)."""
+    keys = ("overview", "active_disclosure", "problems", "other_matters")
+    spans = [s.span for s in sections.found if s.key in keys]
+    if not sections.found:
+        return channels_in(doc.text, [(0, len(doc.text))])
+    first = min(s.heading_span[0] if s.heading_span else s.span[0] for s in sections.found)
+    if first > 0:
+        spans.insert(0, (0, first))
+    five = sections.get("problems")
+    return channels_in(doc.text, spans, plans=[five.span] if five is not None else ())
 
 
-def channels_in(text: str, spans: Iterable[Span]) -> list[Channel]:
-    clauses: list[tuple[int, str, str]] = []   # (offset, clause, the next clause of its sentence or "")
+def channels_in(text: str, spans: Iterable[Span], *, plans: Iterable[Span] = ()) -> list[Channel]:
+    """Channels mentioned in ``text[span]`` for each span; ``plans`` are spans (section 五) where
+    only a mention in a publishing clause that is not a plan counts."""
+    plans = list(plans)
+    todo: list[_Clause] = []
     for start, end in spans:
-        found = list(_CLAUSE.finditer(text, start, end))
-        for m, nxt in zip(found, found[1:] + [None]):
-            same_sentence = nxt is not None and text[m.end():nxt.start()].strip() in ("，", ",", "；", ";")
-            clauses.append((m.start(), m.group(), nxt.group() if same_sentence else ""))
-    todo = [(off, c) for off, c, nxt in clauses if "\t" not in c and _ANY_WORD.search(c) and _publishes(c, nxt)]
-    out: dict[tuple[str, str | None], Channel] = {}
+        plan = any(a <= start and end <= b for a, b in plans)
+        for c in _clauses(text, start, end, plan):
+            if "\t" not in c.text and _ANY_WORD.search(c.text) and _counts(c):
+                todo.append(c)
+    mentions: list[_Mention] = []
     if todo:
-        docs = channel_pipeline().pipe(c for _, c in todo)
-        for (off, _), doc in zip(todo, docs):
-            for ch in _doc_channels(doc, off):
-                out.setdefault((ch.type, ch.name), ch)
-    found = list(out.values())
-    if any(c.type in _PLATFORMS for c in found):
-        found = [c for c in found if c.type != "new_media"]
-    return found
+        docs = channel_pipeline().pipe(c.text for c in todo)
+        for clause, doc in zip(todo, docs):
+            mentions.extend(_doc_mentions(doc, clause, text))
+    return _merge(mentions)
 
 
-def _publishes(clause: str, nxt: str) -> bool:
-    if _UPKEEP.search(clause) and not _PUBLISH_VERB.search(clause):
+def _clauses(text: str, start: int, end: int, plan: bool) -> list[_Clause]:
+    """Clauses of ``text[start:end]``; a line break inside a sentence joins (and is dropped)."""
+    raw: list[tuple[str, tuple[int, ...], str, int]] = []   # text, index, the mark that ended it, sentence no.
+    chars: list[str] = []
+    index: list[int] = []
+    sent = 0
+
+    def flush(mark: str) -> None:
+        nonlocal chars, index
+        if chars and "".join(chars).strip():
+            raw.append(("".join(chars), tuple(index), mark, sent))
+        chars, index = [], []
+
+    for i in range(start, end):
+        c = text[i]
+        if c in _CUT:
+            flush(c)
+            if c in _SENTENCE_CUT:
+                sent += 1
+        elif c == "\n":
+            if not _wrapped(text, i, start, end):
+                flush("\n")
+                sent += 1
+        elif c != "\r":
+            chars.append(c)
+            index.append(i)
+    flush("")
+    sentences: dict[int, str] = {}
+    for t, _, mark, n in raw:
+        sentences[n] = sentences.get(n, "") + t + (mark if mark != "\n" else "")
+    out = []
+    for k, (t, idx, mark, n) in enumerate(raw):
+        nxt = raw[k + 1][0] if k + 1 < len(raw) and raw[k + 1][3] == n and mark in "，,；;" else ""
+        out.append(_Clause(t, idx, nxt, sentences[n], plan))
+    return out
+
+
+def _wrapped(text: str, i: int, start: int, end: int) -> bool:
+    """The line break at ``i`` is a wrap inside a sentence: a long line that ends mid-sentence,
+    followed by a line that does not open an item."""
+    line_start = text.rfind("\n", start, i) + 1
+    line = text[max(line_start, start):i].strip()
+    if len(line) < 16 or not line or line[-1] in "。！？!?；;：:，,、" or not ("\u4e00" <= line[-1] <= "\u9fff"):
         return False
-    return bool(_PUBLISH.search(clause) or _PUBLISH.search(nxt))
+    nxt = text[i + 1:min(end, i + 12)]
+    return bool(nxt) and "\u4e00" <= nxt[0] <= "\u9fff" and not _ENUM_START.match(nxt)
 
 
-def _doc_channels(doc, off: int) -> list[Channel]:
-    """Channels of one tokenized clause; spans shifted by the clause offset ``off``."""
-    found: list[Channel] = []
+def _counts(c: _Clause) -> bool:
+    """Whether the clause may name a medium the body published through."""
+    if _MONITOR.search(c.text) or _INTERACT.search(c.text):
+        return False
+    if c.plan:
+        return bool(_PUBLISH.search(c.text) or _PUBLISH.search(c.next_text)) and not _FUTURE.search(c.sentence)
+    return True
+
+
+def _doc_mentions(doc, clause: _Clause, text: str) -> list[_Mention]:
+    """Mentions of one tokenized clause, with spans in source offsets."""
+    idx = clause.index
+
+    def src(a: int, b: int) -> Span:
+        return (idx[a], idx[b - 1] + 1)
+
+    found: list[_Mention] = []
     quoted = [q for q in doc.spans["quoted"] if len(q.text) - 2 <= MAX_QUOTED]
+    titles = [m.span() for m in _DOC_TITLE.finditer(clause.text)]
+    used_quotes: set[int] = set()
     last_end = -1
+    upkeep = bool(_UPKEEP.search(clause.text))
     for ent in doc.ents:
         if ent.label_ != "CHANNEL":
             continue
         kind: ChannelType = ent.ent_id_  # type: ignore[assignment]
+        if any(a <= ent.start_char and ent.end_char <= b for a, b in titles):
+            continue  # a word inside a document's title
+        if _chrome(text, idx[ent.start_char], idx[ent.end_char - 1] + 1):
+            continue
         if kind == "website" and ent.text in _COLUMNS and last_end >= 0 and ent.start_char - last_end <= 8:
             last_end = ent.end_char
             continue  # a column of a site already named (…门户网站本局信息公开专栏)
         if any(q.start < ent.start and ent.end < q.end and _names_next(doc, q) for q in quoted):
             continue  # part of a quoted name of the channel that follows (“信用中国（某某）”网站)
-        name, start, end = _name(doc, ent, kind, quoted)
+        name, start, end, q = _name(doc, ent, kind, quoted)
+        if q is not None:
+            used_quotes.add(q)
+        if upkeep and _quantified(doc, ent):
+            continue  # upkeep of many bodies' sites (全区政府网站升级改造)
+        is_quoted = q is not None
         prev = found[-1] if found else None
-        if (name is None and kind in _GENERIC and prev is not None and prev.type in _PLATFORMS
-                and prev.name is not None and _coordinated(doc, prev.span[1] - off, ent.start_char)):
-            name = prev.name  # “平安某某”抖音号和快手号: one account name for both platforms
-            start = prev.span[0] - off
-        found.append(Channel(kind, name, (off + start, off + end)))
+        if (name is None and kind in _GENERIC and prev is not None and prev.kind in _PLATFORMS
+                and prev.name is not None and _coordinated(prev.span[1], idx[ent.start_char], clause)):
+            name, is_quoted = prev.name, prev.quoted  # “平安某某”抖音号和快手号: one account name for both
+            start = idx.index(prev.span[0])
+        found.append(_Mention(kind, name, src(start, end), ent.text, is_quoted))
         last_end = ent.end_char
+    found.extend(_quoted_media(doc, quoted, used_quotes, titles, src))
+    found.sort(key=lambda m: m.span[0])
     return found
 
 
-def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int]:
-    """(name, start, end) of a channel mention, offsets within the clause."""
+def _quoted_media(doc, quoted, used: set[int], titles, src) -> list[_Mention]:
+    """Quoted names that are media themselves: 《…报》 (print), “…网” (website), “…”(等)活动 (onsite)."""
+    out = []
+    for k, q in enumerate(quoted):
+        if k in used or any(e.start <= q.start < e.end or q.start <= e.start < q.end for e in doc.ents):
+            continue
+        if any(a <= q.start_char and q.end_char <= b for a, b in titles):
+            continue
+        inner = _inner(q)
+        if len(inner) < 2:
+            continue
+        if q.text[0] == "《" and _PRINT_NAME.search(inner):
+            out.append(_Mention("print", inner, src(q.start_char, q.end_char), "", True))
+        elif inner.endswith("网") and len(inner) > 2:
+            out.append(_Mention("website", inner, src(q.start_char, q.end_char), "", True))
+        elif _activity_follows(doc, q, quoted):
+            out.append(_Mention("onsite", inner, src(q.start_char, q.end_char), "", True))
+    return out
+
+
+def _activity_follows(doc, q, quoted) -> bool:
+    """Only other quoted names, conjunctions and 等 stand between the span and a word ending in 活动."""
+    i = q.end
+    starts = {x.start: x for x in quoted}
+    while i < len(doc):
+        if i in starts:
+            i = starts[i].end
+            continue
+        t = doc[i].text
+        if t in ("、", "和", "与", "及", "等", "系列", "主题"):
+            i += 1
+            continue
+        return t.endswith("活动")
+    return False
+
+
+def _chrome(text: str, a: int, b: int) -> bool:
+    """A bare word standing between spaces or line ends: a web page's share button, not prose."""
+    before = text[a - 1] if a > 0 else "\n"
+    after = text[b] if b < len(text) else "\n"
+    return before.isspace() and after.isspace()
+
+
+def _quantified(doc, ent) -> bool:
+    """The mention's phrase is led by a quantifier (全区…, 各…): many bodies' media, not one."""
+    i = ent.start
+    while i > 0 and _nounlike(doc[i - 1]):
+        i -= 1
+    return any(doc[j].text.startswith(_QUANTIFIERS) for j in range(max(0, i - 1), ent.start))
+
+
+def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int, int | None]:
+    """(name, start, end, index of the quoted span used) of a channel mention, offsets within the clause."""
     if kind not in ("onsite", "press_conference", "new_media"):
-        for q in quoted:
+        for k, q in enumerate(quoted):
             if q.start < ent.start and ent.end < q.end:        # 《栎山日报》
-                return _inner(q), q.start_char, q.end_char
+                return _inner(q), q.start_char, q.end_char, k
             between = doc[q.end:ent.start]
             if q.end <= ent.start and all(t.text in _QUALIFIERS for t in between):  # “焦作城管”(官方)公众号
-                return _inner(q), q.start_char, ent.end_char
+                return _inner(q), q.start_char, ent.end_char, k
+    if kind in _PLATFORMS:
+        bracket = _bracketed(doc, ent)
+        if bracket is not None:
+            return bracket[0], ent.start_char, bracket[1], None
     if kind in _GENERIC:
-        return None, ent.start_char, ent.end_char
+        return None, ent.start_char, ent.end_char, None
     i = ent.start
-    while i > 0 and _nounlike(doc[i - 1]) and ent.end_char - doc[i - 1].idx <= MAX_NAME + len(ent.text):
+    while i > 0 and _nounlike(doc[i - 1], doc[i] if i < ent.start else None) \
+            and ent.end_char - doc[i - 1].idx <= MAX_NAME + len(ent.text):
         i -= 1
+    while i < ent.start and len(doc[i].text) == 1 and doc[i].text not in _ONE_CHAR_PLACES:
+        i += 1  # a stray character cut off a verb (抓|实|公示栏)
+    if kind == "broadcast" and ent.text in _BARE_BROADCAST:
+        i = ent.start  # 电台, 广播, 电视: the medium, not a station; jieba tags 做客 as a noun
     prefix = doc[i:ent.start].text
     before = doc[i - 1] if i > 0 else None
-    if kind in _PLACE_TYPES and not (before is not None and before.text in ("在", "于")):
+    if kind == "press_conference" and not (before is not None and before.text in ("在", "于")):
         prefix = ""
     if prefix.startswith(_QUANTIFIERS) or (before is not None and before.text.startswith(_QUANTIFIERS)):
         prefix = ""
     if not prefix:
         if kind in _NAMED_TYPES and ent.text in _UNNAMED_WORDS:
-            return None, ent.start_char, ent.end_char
-        return ent.text, ent.start_char, ent.end_char
-    return prefix + ent.text, doc[i].idx, ent.end_char
+            return None, ent.start_char, ent.end_char, None
+        return ent.text, ent.start_char, ent.end_char, None
+    return prefix + ent.text, doc[i].idx, ent.end_char, None
 
 
-def _coordinated(doc, a: int, b: int) -> bool:
-    """Only a conjunction (和, 及, 与, 、) lies between characters ``a`` and ``b`` of the clause."""
-    return doc.text[a:b].strip() in ("和", "及", "与", "、", "以及")
+def _bracketed(doc, ent) -> tuple[str, int] | None:
+    """A name in brackets right after a platform word (微信公众号（某某发布）): (name, end char)."""
+    i = ent.end
+    if i >= len(doc) or doc[i].text not in ("（", "("):
+        return None
+    j = i + 1
+    while j < len(doc) and doc[j].text not in ("）", ")") and j - i <= 12:
+        if doc[j].ent_type_ or doc[j].text in ("，", "。", "；"):
+            return None
+        j += 1
+    if j >= len(doc) or doc[j].text not in ("）", ")"):
+        return None
+    inner = doc[i + 1:j].text.strip()
+    if not (2 <= len(inner) <= MAX_NAME) or re.search(r"[A-Za-z0-9.:/]", inner):
+        return None  # a URL or a count, not a name
+    return inner, doc[j].idx + len(doc[j].text)
+
+
+def _coordinated(a: int, b: int, clause: _Clause) -> bool:
+    """Only a conjunction (和, 及, 与, 、) lies between source offsets ``a`` and ``b`` of the clause."""
+    try:
+        i = clause.index.index(a - 1) + 1
+        j = clause.index.index(b)
+    except ValueError:
+        return False
+    return clause.text[i:j].strip() in ("和", "及", "与", "、", "以及")
 
 
 def _names_next(doc, q) -> bool:
@@ -158,14 +365,29 @@ def _names_next(doc, q) -> bool:
     return i < len(doc) and doc[i].ent_type_ == "CHANNEL"
 
 
-def _nounlike(tok) -> bool:
-    """A token that can be part of a channel's name: a noun that is not itself a channel word."""
+def _nounlike(tok, nxt=None) -> bool:
+    """A token that can be part of a channel's name: a noun that is not itself a channel word.
+    A verbal noun counts only inside a name: after a place name (平潭|综合|实验区), or where with
+    the start of the noun after it it makes a word jieba cut apart (实验|区政府 → 实验区); not as
+    a verb before a name (优化|县政府网站)."""
     tag = tok.tag_
     if tag == "nchn" or tok.ent_type_:
         return False
+    if tag == "vn":
+        if nxt is None or not nxt.tag_.startswith("n") or nxt.ent_type_:
+            return False
+        prev = tok.doc[tok.i - 1] if tok.i > 0 else None
+        return ((prev is not None and prev.tag_ in _PLACE_TAGS)
+                or any(_is_word(tok.text + nxt.text[:k]) for k in range(1, len(nxt.text))))
+    if tok.text == "公开" and tok.i > 0 and tok.doc[tok.i - 1].tag_.startswith("n"):
+        return True  # 信息公开, 政务公开, 村务公开: a noun in a name (政府信息公开查阅场所)
     if tag in ("j", "l", "ng", "zg"):
         return True
     return tag.startswith("n") and not tok.text.isdigit()
+
+
+def _is_word(s: str) -> bool:
+    return channel_pipeline().tokenizer.is_word(s)
 
 
 def _inner(q) -> str:
@@ -173,3 +395,59 @@ def _inner(q) -> str:
     if text[:1] in QUOTE_OPEN and text[-1:] in QUOTE_CLOSE:
         text = text[1:-1]
     return text.strip()
+
+
+# -- one entry per medium -----------------------------------------------------
+
+def _is_portal(m: _Mention) -> bool:
+    """The body's government portal: a portal word, or a bare 网站 named by a place or a government."""
+    if m.kind != "website":
+        return False
+    if m.word in _PORTAL_WORDS or m.word in _COLUMNS:
+        return True
+    if m.word != "网站":
+        return False
+    if m.name is None:
+        return True
+    prefix = m.name[:-2]
+    return bool(_GOVERNMENT.search(prefix)) or _place_name(prefix)
+
+
+def _place_name(s: str) -> bool:
+    """Every word of ``s`` is a place or an organisation name (中国·平潭)."""
+    words = [t for t in channel_pipeline().tokenizer(s) if t.text not in ("·", "•", " ")]
+    return bool(words) and all(t.tag_ in _PLACE_TAGS for t in words)
+
+
+def _fullest(group: list[_Mention]) -> _Mention:
+    """The mention with the fullest name: a quoted proper name first, then a site's over its column's,
+    then the longest; the first on ties."""
+    return max(group, key=lambda m: (m.quoted and m.name is not None, m.word not in _COLUMNS,
+                                     len(m.name or ""), -m.span[0]))
+
+
+def _merge(mentions: list[_Mention]) -> list[Channel]:
+    groups: dict[tuple, list[_Mention]] = {}
+    for m in mentions:
+        if _is_portal(m):
+            key: tuple = ("website", "<portal>")
+        elif m.kind == "onsite" and m.word in _READING_WORDS:
+            key = ("onsite", "<reading places>")
+        else:
+            key = (m.kind, m.name)
+        groups.setdefault(key, []).append(m)
+    entries = [(min(x.span[0] for x in g), _fullest(g)) for g in groups.values()]
+    entries.sort(key=lambda e: e[0])
+    chosen = [m for _, m in entries]
+    named = {m.kind for m in chosen if not m.unnamed}
+    out = []
+    seen_unnamed: set[str] = set()
+    for m in chosen:
+        if m.unnamed and m.kind in _CATEGORY_TYPES:
+            if m.kind in named or m.kind in seen_unnamed:
+                continue  # 报刊 beside 《某某时报》: the category of a medium named here
+            seen_unnamed.add(m.kind)
+        out.append(Channel(m.kind, m.name, m.span))
+    if any(c.type in _PLATFORMS for c in out):
+        out = [c for c in out if c.type != "new_media"]
+    return out

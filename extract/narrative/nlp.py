@@ -21,6 +21,7 @@ clause costs well under a millisecond.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from functools import lru_cache
 
@@ -30,27 +31,30 @@ from ..types import ChannelType
 # dictionary) and one EntityRuler pattern; longer words win over their parts.
 CHANNEL_WORDS: dict[ChannelType, tuple[str, ...]] = {
     "wechat_channels": ("微信视频号", "视频号"),
-    "wechat": ("微信公众号", "微信公众平台", "官方公众号", "政务公众号", "公众号", "微信号", "服务号", "订阅号"),
+    "wechat": ("微信公众号", "微信公众平台", "官方公众号", "政务公众号", "公众号", "微信号", "服务号", "订阅号",
+               "政务微信", "官方微信", "微信"),
     "weibo": ("新浪微博", "政务微博", "官方微博", "微博"),
     "short_video": ("抖音号", "抖音", "快手号", "快手"),
     "app": ("政务APP", "政务App", "移动客户端", "客户端", "小程序", "APP", "App", "app"),
     "other_platform": ("信用信息共享平台", "信用信息公示系统", "信用中国", "公共资源交易平台", "公共资源交易网",
-                       "政府采购网", "政务服务网", "头条号", "今日头条", "学习强国"),
-    "website": ("信息公开网站", "门户网站", "人民政府网站", "人民政府网", "政府网站", "政务网", "信息公开专栏",
-                "信息公开平台", "政务公开专栏", "网站"),
+                       "政府采购网", "采购网", "政务服务网", "政务服务平台", "网上办事大厅", "头条号", "今日头条",
+                       "学习强国"),
+    "website": ("信息公开网站", "门户网站", "人民政府网站", "人民政府网", "政府网站", "政务网", "门户网", "官方网站",
+                "官网", "信息公开专栏", "信息公开平台", "政务公开专栏", "网站"),
     "print": ("日报", "晚报", "政府公报", "公报", "报纸", "报刊", "期刊", "杂志"),
-    "broadcast": ("广播电视台", "广播电台", "电视台", "广播电视", "广播", "电视"),
-    "press_conference": ("新闻发布会", "发布会"),
+    "broadcast": ("广播电视台", "广播电台", "电视台", "广播电视", "电台", "广播", "电视"),
+    "press_conference": ("新闻发布会", "发布会", "新闻通气会", "媒体通气会", "通气会", "吹风会", "媒体见面会"),
     "onsite": ("政务公开栏", "信息公开栏", "公开栏", "公示栏", "公告栏", "宣传栏", "查阅点", "查阅室", "查阅场所",
-               "阅览室", "电子屏", "显示屏", "LED屏", "政务公开专区", "信息公开专区", "现场宣传活动", "现场咨询活动",
-               "现场活动"),
-    "new_media": ("政务新媒体",),
+               "阅览室", "档案馆", "图书馆", "电子屏", "显示屏", "LED屏", "政务公开专区", "信息公开专区", "公开服务点",
+               "办事窗口", "服务窗口", "现场宣传活动", "现场咨询活动", "现场活动", "宣传活动"),
+    "new_media": ("政务新媒体", "新媒体"),
 }
 
 # Words that contain a channel word but are not one; in the dictionary so jieba keeps them whole.
 NOT_CHANNELS: tuple[str, ...] = (
     "栏目", "公开栏目", "信息公开栏目", "专栏栏目", "网站群", "网站集约化", "网站建设", "网站维护", "门户网站群",
-    "电视电话会议", "电视会议", "广播电视局", "广播电视台局", "公报栏目", "发布会议",
+    "电视电话会议", "电视会议", "广播电视局", "广播电视台局", "公报栏目", "发布会议", "微信群", "工作群",
+    "微信工作群", "新媒体中心", "图书馆员", "档案馆藏",
 )
 
 QUOTE_OPEN = ("“", "《", "「", '"', "『")
@@ -58,6 +62,9 @@ QUOTE_CLOSE = ("”", "》", "」", '"', "』")
 MAX_QUOTED = 20
 
 _lock = threading.Lock()
+# channel words by pattern over the text, longest first
+_HIDDEN = re.compile("|".join(sorted({re.escape(w) for ws in CHANNEL_WORDS.values() for w in ws}, key=len, reverse=True)))
+_TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 
 
 class JiebaTagger:
@@ -79,17 +86,57 @@ class JiebaTagger:
         for w, tag in words.items():
             tk.add_word(w, tag=tag)
         self._pos = jieba.posseg.POSTokenizer(tk)
+        self._freq = tk.FREQ
+
+    def is_word(self, s: str) -> bool:
+        """``s`` is a word of the dictionary."""
+        return bool(self._freq.get(s))
 
     def __call__(self, text: str):
         from spacy.tokens import Doc
 
-        words, tags = [], []
+        toks: list[tuple[int, int, str]] = []
+        pos = 0
         for pair in self._pos.cut(text, HMM=False):
-            words.append(pair.word)
-            tags.append(pair.flag)
-        if not words:
+            toks.append((pos, pos + len(pair.word), pair.flag))
+            pos += len(pair.word)
+        toks = _respect_channel_words(text, toks)
+        if not toks:
             return Doc(self.vocab, words=[], spaces=[])
-        return Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
+        return Doc(self.vocab, words=[text[a:b] for a, b, _ in toks], spaces=[False] * len(toks),
+                   tags=[t for _, _, t in toks])
+
+
+def _respect_channel_words(text: str, toks: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Re-cut jieba's tokens so that a channel word found in the text by pattern is one token:
+    jieba may hide channel words inside a compound of them (电视广播) or cut across one at the
+    end of a phrase (村务公开|栏). Words of the private dictionary (channel words, and the words
+    that are not channels: 栏目) are left as cut, and so is a cut that would split a word of the
+    text in two (每日|报送 holds no 日报)."""
+    for m in _HIDDEN.finditer(text):
+        a, b = m.span()
+        covering = [(s, e, t) for s, e, t in toks if s < b and a < e]
+        if any(t in ("nchn", "nnot") for _, _, t in covering):
+            continue
+        if len(covering) == 1:
+            s, e, _ = covering[0]
+            if not _TILED.fullmatch(text, s, e):
+                continue  # 电视剧, 日报社: a word of its own, not channel words run together
+        elif b != covering[-1][1] or 0 < a - covering[0][0] < 2:
+            continue  # 每日|报送, 政务|网络: the pattern cuts a word of the text in two
+        out: list[tuple[int, int, str]] = []
+        for s, e, t in toks:
+            if e <= a or s >= b:
+                out.append((s, e, t))
+                continue
+            if s < a:
+                out.append((s, a, t))
+            if not out or out[-1] != (a, b, "nchn"):
+                out.append((a, b, "nchn"))
+            if e > b:
+                out.append((b, e, t))
+        toks = out
+    return toks
 
 
 @lru_cache(maxsize=1)
@@ -98,7 +145,7 @@ def _build():
 
     nlp = spacy.blank("zh")
     words = {w: "nchn" for ws in CHANNEL_WORDS.values() for w in ws}
-    words.update({w: "n" for w in NOT_CHANNELS})
+    words.update({w: "nnot" for w in NOT_CHANNELS})
     nlp.tokenizer = JiebaTagger(nlp.vocab, words)
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
     # phrase patterns (a PhraseMatcher over the tokenized words): each word is one token of the
