@@ -39,10 +39,12 @@ def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
         if len(f) > 80:
             continue
         if not _TITLE_CUE.search(f):
-            if i + 1 < len(lines) and len(f) <= 40 and _TITLE_CUE.search(f + lines[i + 1][0]) \
-                    and len(f + lines[i + 1][0]) <= 80:
+            nxt = lines[i + 1][0] if i + 1 < len(lines) else ""
+            if len(f) <= 40 and not _TITLE_CUE.search(nxt) and _TITLE_CUE.search(f + nxt) and len(f + nxt) <= 80:
                 return f + lines[i + 1][0], (start, lines[i + 1][2])
             continue
+        if _GENERIC_TITLE.match(_FIELD_LABEL.sub("", f)):
+            continue                 # a running page header (政府信息公开工作年度报告): no body, no year
         if i > 0 and _names_no_body(f):
             above, a_start, _ = lines[i - 1]
             if len(above) <= 40 and _BODY_END.search(above) and not _TITLE_CUE.search(above):
@@ -51,6 +53,7 @@ def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
+_GENERIC_TITLE = re.compile(r"^(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告$")
 _BODY_END = re.compile(r"(?:局|政府|办公室|委员会|委|中心|厅|院|部|处|所|站|队|办|会|署|府|管委会|街道|镇|乡)$")
 
 

@@ -18,6 +18,8 @@ BODY = ("\n一、总体情况\n本年度扎实推进政务公开。\n二、主�
     ("# 某县水利局\n## 2024年度政府信息公开工作年度报告", "某县水利局"),
     # a title wrapped over two lines
     ("某县水利局2024年政府信息\n公开工作年度报告", "某县水利局"),
+    # a PDF's running page header above the real title
+    ("政府信息公开工作年度报告\n- 1 -\n某县水利局 2024 年政府信息公开工作年度报告", "某县水利局"),
     # a crawler's field label is not part of the name
     ("标题: 某县水利局2024年政府信息公开工作年度报告\n发布时间: 2025-01-20 09:00", "某县水利局"),
     # a title that names no body names none (the publisher field is the site's, not the title's)
