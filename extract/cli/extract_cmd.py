@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import app
-from ..batch import add_to_summary, iter_batch, make_extractor, scan_paths
+from ..batch import DEFAULT_FILE_TIMEOUT_S, add_to_summary, iter_batch, make_extractor, scan_paths
 from ..errors import LLMUnavailable, XxgkError
 from ..export import OutputWriter, has_checkpoint
 from ..pipeline import batch_ids
@@ -57,6 +57,9 @@ def extract_command(
     paths: list[str] = typer.Argument(..., help="Report files, folders (searched recursively) or globs."),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder (created if needed)."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (rules/none narrative)."),
+    file_timeout: float = typer.Option(DEFAULT_FILE_TIMEOUT_S, "--file-timeout", min=0,
+                                       help="Seconds one file may take (0: no limit); a file that takes "
+                                            "longer is an error row (E310) and the batch goes on."),
     narrative: str = typer.Option("rules", "--narrative", help="rules | llm | none"),
     llm_concurrency: int = typer.Option(4, "--llm-concurrency", min=1,
                                         help="Reports parsed at once with --narrative llm (threads)."),
@@ -123,7 +126,8 @@ def extract_command(
     todo = [p for p in files if os.path.abspath(p) not in done]
     ids = batch_ids(todo, existing={r["path"]: r["id"] for r in writer.resumed_records if r["path"]})
     records = iter_batch(todo, jobs=jobs, narrative=extractor if narrative == "llm" else narrative,
-                         llm_concurrency=llm_concurrency, narrative_options=options, ids=ids)
+                         llm_concurrency=llm_concurrency, narrative_options=options, ids=ids,
+                         file_timeout=file_timeout or None)
     summary = {"reports": 0, "ok": 0, "partial": 0, "failed": 0,
                "findings": {"error": 0, "warning": 0, "info": 0},
                "llm": {"calls": 0, "prompt_tokens": 0, "cached_prompt_tokens": 0, "completion_tokens": 0,
@@ -335,3 +339,75 @@ def show_command(
             con.print("[bold]channels[/bold]")
             for c in n.channels:
                 con.print(f"  {c.type}: {c.name or '—'}")
+
+
+# -- review / compare ---------------------------------------------------------------
+
+@app.command("review", no_args_is_help=True)
+def review_command(
+    outdir: Path = typer.Argument(..., help="A batch's output folder (with records.jsonl)."),
+    dest: Optional[Path] = typer.Option(None, "-o", "--out", help="Where to write the page (default "
+                                        "OUTDIR/review.html)."),
+) -> None:
+    """Write one static HTML page to review a batch: every value and narrative item highlighted in its source."""
+    from ..review import write_review
+    if not (outdir / "records.jsonl").exists():
+        _die(f"{outdir}: no records.jsonl (run xxgk extract first)")
+    try:
+        path = write_review(outdir, dest=dest)
+    except OSError as e:
+        _die(f"{e.filename or outdir}: cannot write the review page ({e.strerror or e})", EXIT_BATCH)
+    _err_console().print(f"review page: {path}", highlight=False)
+
+
+@app.command("compare", no_args_is_help=True)
+def compare_command(
+    outdir: Path = typer.Argument(..., help="A batch's output folder (with records.jsonl)."),
+    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Write the carry-over checks (one row per agency, "
+                                           "year and applicant column) to this CSV file."),
+    agency: Optional[str] = typer.Option(None, "--agency", help="Only agencies whose name contains this."),
+) -> None:
+    """Line up each agency's reports by year, with derived indicators, and check the carry-over between years:
+    this year's 上年结转 should equal last year's 结转下年度继续办理, column by column."""
+    import csv
+
+    from ..export import CSV_ENCODING, read_records
+    from ..indicators import carry_over_checks, lined_up
+    if not (outdir / "records.jsonl").exists():
+        _die(f"{outdir}: no records.jsonl (run xxgk extract first)")
+    recs = [r for r in read_records(outdir / "records.jsonl")
+            if not agency or agency in ((r.get("meta") or {}).get("agency") or "")]
+    rows = lined_up(recs)
+    checks = carry_over_checks(recs)
+    by_report: dict[str, list[dict]] = {}
+    for c in checks:
+        by_report.setdefault(c["report_id"], []).append(c)
+    con = Console(highlight=False, width=max(140, Console().width))
+    t = Table(title="reports by agency and year", title_justify="left")
+    for col in ("agency", "year", "id", "received", "processed", "disclosed", "not held", "carry-over"):
+        t.add_column(col, justify="right" if col not in ("agency", "id") else "left")
+
+    def pct(v) -> str:
+        return "—" if v is None else f"{v:.0%}"
+
+    for r in rows:
+        cs = by_report.get(r["report_id"], [])
+        bad = [c["column"] for c in cs if c["matches"] is False]
+        carry = ("—" if not cs else f"[red]{len(bad)} column(s) differ: {', '.join(bad)}[/red]" if bad
+                 else "ok" if all(c["matches"] for c in cs) else "blank cells")
+        t.add_row(r["agency"], str(r["year"]), str(r["report_id"]),
+                  "—" if r["applications_received"] is None else str(r["applications_received"]),
+                  "—" if r["applications_processed"] is None else str(r["applications_processed"]),
+                  pct(r["disclosed_share"]), pct(r["not_held_share"]), carry)
+    con.print(t)
+    pairs = {(c["report_id"], c["previous_report_id"]) for c in checks}
+    bad_pairs = {(c["report_id"], c["previous_report_id"]) for c in checks if c["matches"] is False}
+    con.print(f"{len(rows)} reports of {len({r['agency'] for r in rows})} agencies; {len(pairs)} consecutive-year "
+              f"pairs checked, {len(bad_pairs)} with a carry-over that differs")
+    if csv_out is not None:
+        cols = ("agency", "year", "report_id", "previous_report_id", "column", "carried_over",
+                "previous_carried_forward", "matches")
+        with csv_out.open("w", encoding=CSV_ENCODING, newline="") as f:
+            w = csv.DictWriter(f, fieldnames=cols)
+            w.writeheader()
+            w.writerows(checks)
