@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .tables.template import detect_template
 from .textnorm import fold
 from .types import Document, Meta, Sections, Template
 
@@ -15,9 +16,6 @@ _AGENCY_AFTER = re.compile(r"^(?P<year>(?:19|20)\d{2})年度?(?P<agency>.+?)(?:�
 _DATE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$|^((?:19|20)\d{2})[-./](\d{1,2})[-./](\d{1,2})$")
 _DATE_LABELLED = re.compile(r"(?:发布|印发|成文)?(?:日期|时间)[:：]\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
 
-# the tables' own labels decide the template
-_T2021 = ("本年制发件数", "本年废止件数", "现行有效件数", "止件数", "逾期不补正")
-_T2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增减")
 _LEGACY = ("收费及减免", "政府信息公开的收费", "依申请公开政府信息情况", "概述")
 
 
@@ -101,13 +99,11 @@ def _template(doc: Document, sections: Sections, year: int | None) -> Template:
     def text_of(key):
         s = sections.get(key)
         return fold(doc.text[s.span[0]:s.span[1]]) if s else ""
-    # section 二's own column names decide first (its shape is what differs); then section 三's
+    # the tables' own column names decide: section 二's first (its shape is what differs), then 三's
     active = text_of("active_disclosure")
-    for tables in (active, active + text_of("applications")):
-        if any(c in tables for c in _T2021):
-            return "2021"
-        if any(c in tables for c in _T2019):
-            return "2019"
+    found = detect_template(active, active + text_of("applications"))
+    if found is not None:
+        return found  # type: ignore[return-value]
     whole = fold(doc.text)
     if year is not None and year < 2019:
         return "legacy"

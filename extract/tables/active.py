@@ -7,22 +7,15 @@ from ..types import Document, Finding, Section, TableResult
 from .common import blank_finding, readings_for, spans_of, trim_edge_blanks
 from .rows import rows_in
 from .solve import Reading
-from .template import ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, ActiveRowSpec
+from .template import TemplateSpec, template_spec
 
 TABLE = "active_disclosure"
 
 
-_ORDER = {"2021": ("regulations", "normative_documents", "licensing_decisions", "punishment_decisions",
-                   "coercion_decisions", "fees_wan_yuan"),
-          "2019": ("regulations", "normative_documents", "licensing", "other_external_services", "punishment",
-                   "coercion", "fees", "procurement")}
-
-
-def _empty(specs: tuple[ActiveRowSpec, ...]) -> dict:
+def _empty(spec: TemplateSpec) -> dict:
     """The table's keys in schema order, every cell null."""
-    by_key = {s.key: s for s in specs}
-    order = _ORDER["2019" if specs is ACTIVE_ROWS_2019 else "2021"]
-    return {k: ({f: None for f in by_key[k].fields} if by_key[k].fields else None) for k in order}
+    by_key = {s.key: s for s in spec.active_rows}
+    return {k: ({f: None for f in by_key[k].fields} if by_key[k].fields else None) for k in spec.active_order}
 
 
 def _unit_factor(header: str) -> float | None:
@@ -47,12 +40,13 @@ def _agreed(readings: list[Reading]) -> Reading:
 
 
 def read_active(doc: Document, section: Section | None, template: str) -> TableResult:
-    specs = ACTIVE_ROWS_2019 if template == "2019" else ACTIVE_ROWS_2021
+    tpl = template_spec(template)
+    specs = tpl.active_rows
     if section is None:
         return TableResult(TABLE, None, findings=(Finding(
             check=f"{TABLE}.missing", severity="error", table=TABLE,
             message="section 二 (主动公开政府信息情况) was not found; its table is empty"),))
-    values = _empty(specs)
+    values = _empty(tpl)
     spans: dict = {}
     findings: list[Finding] = []
     found: set[str] = set()

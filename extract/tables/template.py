@@ -144,6 +144,51 @@ ACTIVE_ROWS_2019: tuple[ActiveRowSpec, ...] = (
                   money=True),
 )
 
+# -- the templates ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSpec:
+    """One year's national template, as every stage reads it: detection, readers, checks, export."""
+
+    year: str                                  # "2021" | "2019": the record's meta.template
+    active_rows: tuple[ActiveRowSpec, ...]     # section 二, in matching order (the first cue wins)
+    active_order: tuple[str, ...]              # section 二's keys in the record's order
+    cues: tuple[str, ...]                      # column names printed only in this template's tables
+    other_rows: tuple[str, ...]                # section 三 （六）其他处理 as this template prints it
+
+
+TEMPLATES: dict[str, TemplateSpec] = {
+    "2021": TemplateSpec(
+        "2021", ACTIVE_ROWS_2021,
+        ("regulations", "normative_documents", "licensing_decisions", "punishment_decisions",
+         "coercion_decisions", "fees_wan_yuan"),
+        ("本年制发件数", "本年废止件数", "现行有效件数", "止件数", "逾期不补正"),
+        OTHER_SUBROWS),
+    "2019": TemplateSpec(
+        "2019", ACTIVE_ROWS_2019,
+        ("regulations", "normative_documents", "licensing", "other_external_services", "punishment",
+         "coercion", "fees", "procurement"),
+        ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "本年增减"),
+        ("other_handled",)),
+}
+"""Newest first: detection tries them in this order."""
+
+
+def template_spec(year: str | None) -> TemplateSpec:
+    """The template a record names; a report whose template is unknown is read as the newest."""
+    return TEMPLATES.get(year or "", TEMPLATES["2021"])
+
+
+def detect_template(*texts: str) -> str | None:
+    """The template whose own column names appear first in ``texts`` (folded), tried in order."""
+    for text in texts:
+        for spec in TEMPLATES.values():
+            if any(c in text for c in spec.cues):
+                return spec.year
+    return None
+
+
 # The template's column headings of section 二, by field key (a single-value row's value is
 # its 本年处理决定数量 or, for a fee row, 本年收费金额). Used for labels (codebook, messages).
 ACTIVE_FIELD_LABELS: dict[str, str] = {
