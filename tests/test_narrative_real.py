@@ -93,3 +93,57 @@ def test_section_five_shapes(five, problems, improvements):
     for item in rec.narrative.problems + rec.narrative.improvements:
         s, e = item.span
         assert clean_item(rec.text[s:e]) == item.text
+
+
+CHANNELS = [
+    pytest.param("持续加强门户网站及政务新媒体日常管理，做好内容保障。",
+                 [("website", "门户网站"), ("new_media", None)], id="upkeep-of-own-media-is-a-channel"),
+    pytest.param("本年报全文可在青山县人民政府网站下载。", [("website", "青山县人民政府网站")],
+                 id="report-downloadable-from-a-site"),
+    pytest.param("“青山文旅”公众号全年编发文章312篇。", [("wechat", "青山文旅")], id="account-wrote-articles"),
+    pytest.param("依托清河市政府采购网建成采购信息发布平台。", [("other_platform", "清河市政府采购网")],
+                 id="platform-built-on-a-procurement-site"),
+    pytest.param("对全区政府网站开展常态化监测并发布通报4期。", [], id="monitored-sites-are-not-channels"),
+    pytest.param("按照《青山县政府网站与政务新媒体管理办法》要求发布信息。", [], id="document-title-is-not-a-channel"),
+    pytest.param("在《青山时报》刊发解读文章6篇。", [("print", "青山时报")], id="a-times-newspaper"),
+    pytest.param("召开新闻通气会4次，介绍重点工作进展。", [("press_conference", "新闻通气会")], id="press-briefing"),
+    pytest.param("在县文旅局官网公开项目信息。", [("website", "县文旅局官网")], id="an-official-site-called-guanwang"),
+    pytest.param("出让结果在“青山土地网”同步公布。", [("website", "青山土地网")], id="quoted-site-ending-in-wang"),
+    pytest.param("办事指南在清河省政务服务平台统一公开。", [("other_platform", "清河省政务服务平台")],
+                 id="government-services-platform"),
+    pytest.param("依托新媒体推送政策解读40条。", [("new_media", None)], id="bare-new-media"),
+    pytest.param("在各村设立政务公开服务点，张贴惠民政策。", [("onsite", "政务公开服务点")], id="disclosure-service-point"),
+    pytest.param("在青山电视台《政务直通车》栏目播出访谈12期。", [("broadcast", "政务直通车")], id="tv-programme"),
+    pytest.param("通过电视广播播报防汛信息。", [("broadcast", "电视")], id="compound-tv-and-radio"),
+    pytest.param("在青山区人民政府门户网站发布信息356条，并通过政府网站发布通知公告28条。",
+                 [("website", "青山区人民政府门户网站")], id="generic-site-after-named-one-is-the-same"),
+    pytest.param("通过青山发布微信公众号推送信息85条。", [("wechat", "青山发布")], id="unquoted-account-name"),
+    pytest.param("通过政务新媒体发布信息200条，在县政府网站公开通知公告。",
+                 [("new_media", None), ("website", "县政府网站")], id="unnamed-new-media-kept"),
+    pytest.param("发布时间：2025-01-20 分享到： 微信 微博 QQ空间 打印本页", [], id="share-buttons-are-chrome"),
+]
+
+
+@pytest.mark.parametrize("paragraph, expected", CHANNELS)
+def test_channel_shapes(paragraph, expected):
+    found = channels_in(paragraph, [(0, len(paragraph))])
+    assert [(c.type, c.name) for c in found] == expected
+    for c in found:
+        s, e = c.span
+        assert 0 <= s < e <= len(paragraph)
+
+
+def test_a_site_name_broken_by_a_line_wrap():
+    text = ("本年度，我局严格落实政务公开各项要求，全年在青山县人民政\n"
+            "府网站发布各类政府信息356条，其中政策文件12件。")
+    found = channels_in(text, [(0, len(text))])
+    assert [(c.type, c.name) for c in found] == [("website", "青山县人民政府网站")]
+    s, e = found[0].span
+    assert text[s:e] == "青山县人民政\n府网站"
+
+
+def test_a_plan_in_section_five_is_not_a_channel():
+    rec = report("（一）存在问题\n解读形式单一。\n（二）改进措施\n今后将通过新闻发布会及时发布重大政策。",
+                 overview="全年在青山县人民政府网站发布信息100条。")
+    assert [(c.type, c.name) for c in rec.narrative.channels] == [("website", "青山县人民政府网站")]
+    assert [i.text for i in rec.narrative.improvements] == ["今后将通过新闻发布会及时发布重大政策。"]

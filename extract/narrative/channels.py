@@ -20,7 +20,9 @@ Names, per schema.md:
 
 * a quoted name right before the channel word (``“焦作城管”微信视频号``, also with
   官方/政务/新浪 between) or around it (``《栎山日报》``), without the marks; a name in
-  brackets right after a platform word (``微信公众号（某某发布）``);
+  brackets right after a platform word (``微信公众号（某某发布）``); an unquoted account
+  name of three characters or more right before one (``某某发布微信公众号``); a quoted
+  programme right after a broadcaster (``某某电视台《政务直通车》栏目``);
 * a quoted name that is itself the medium: ``《某某时报》`` (print), ``“某某土地网”``
   (website), ``“某某进社区”等活动`` (onsite, one entry per quoted activity);
 * else, except for press conferences, the noun phrase that ends in the channel word:
@@ -306,6 +308,13 @@ def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int, in
         bracket = _bracketed(doc, ent)
         if bracket is not None:
             return bracket[0], ent.start_char, bracket[1], None
+        account = _account(doc, ent)
+        if account is not None:
+            return doc[account:ent.start].text, doc[account].idx, ent.end_char, None
+    if kind == "broadcast":
+        show = _programme(doc, ent, quoted)
+        if show is not None:
+            return _inner(quoted[show[0]]), ent.start_char, show[1], show[0]
     if kind in _GENERIC:
         return None, ent.start_char, ent.end_char, None
     i = ent.start
@@ -327,6 +336,29 @@ def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int, in
             return None, ent.start_char, ent.end_char, None
         return ent.text, ent.start_char, ent.end_char, None
     return prefix + ent.text, doc[i].idx, ent.end_char, None
+
+
+def _account(doc, ent) -> int | None:
+    """Where an unquoted account name right before a platform word starts (某某发布微信公众号):
+    nouns, optionally closed by 发布; three characters at least, not 本局…/各…."""
+    i = ent.start
+    if i > 1 and doc[i - 1].text == "发布" and _nounlike(doc[i - 2]):
+        i -= 1
+    while i > 0 and _nounlike(doc[i - 1], doc[i]) and doc[i - 1].text not in _QUALIFIERS:
+        i -= 1
+    name = doc[i:ent.start].text
+    if len(name) < 3 or name.startswith(("本", "我", "该", "其") + _QUANTIFIERS) or name == "发布":
+        return None
+    return i
+
+
+def _programme(doc, ent, quoted) -> tuple[int, int] | None:
+    """A quoted programme right after a broadcaster (某某电视台《政务直通车》栏目): (its quoted span,
+    the end character of 栏目/节目)."""
+    for k, q in enumerate(quoted):
+        if q.start == ent.end and q.end < len(doc) and doc[q.end].text in ("栏目", "节目", "专栏"):
+            return k, doc[q.end].idx + len(doc[q.end].text)
+    return None
 
 
 def _bracketed(doc, ent) -> tuple[str, int] | None:
