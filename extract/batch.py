@@ -1,16 +1,17 @@
 """Many reports: expand paths, then parse them in parallel, one record per input, in input order.
 
 * rules / none narrative: ``jobs`` worker processes (``jobs=1`` runs in this process).
-  Paths go to the workers in chunks with a bounded number of chunks in flight, so
-  10^5 files stream in constant memory; each worker builds its narrative extractor
-  once, in its initializer.
+  Each path is one task with a bounded number of tasks in flight, so 10^5 files stream in
+  constant memory; each worker builds its narrative extractor once, in its initializer.
 * llm narrative: a thread pool of ``llm_concurrency`` in this process (the LLM
   extractor is thread-safe and the table parse takes milliseconds); ``jobs`` is
   not used.
 
 A file never stops a batch: it yields a ``failed`` record naming the file and the
-reason. A worker process that dies on a file (a segfault, an OOM kill) becomes a
-``failed`` record for that file (code ``E900``); the other files are re-run.
+reason. A file that runs past the per-file time limit is a ``failed`` record (``E310``),
+one that needs more memory than a worker may use too (``E311``); a worker process that dies
+on a file (a segfault, an OOM kill) becomes a ``failed`` record for that file (``E900``).
+In each case the worker is replaced and the rest of the batch runs at full speed.
 Library code prints nothing.
 """
 
@@ -20,14 +21,18 @@ import glob
 import mimetypes
 import os
 import re
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import ConfigError, XxgkError
+from .errors import ConfigError, FileTimedOut, XxgkError
 from .narrative import NarrativeExtractor, get_extractor
 from .pipeline import _source_of, batch_ids, record_id, safe_parse_file
 from .record import Record
@@ -177,14 +182,66 @@ def make_extractor(narrative: str | NarrativeExtractor | None, **options) -> Nar
 
 
 # -- worker side -------------------------------------------------------------------
+#
+# Worker processes are a pebble ``ProcessPool`` (spawn context): every file is one task with
+# the per-file time limit, so a file that runs too long has its worker stopped and replaced
+# (``FileTimedOut``) and a worker that dies takes only the file it was on with it
+# (``WorkerCrashed``); the pool starts a new one and the rest of the batch runs as before.
+# A worker caps its own address space (``memory_limit_mb`` above its size once loaded), so a
+# file that needs too much memory fails alone (``MemoryLimitExceeded``). A worker dies with the
+# process that started it: the kernel kills it (PR_SET_PDEATHSIG on Linux) and a watchdog
+# thread exits it when its parent is gone.
+
+DEFAULT_FILE_TIMEOUT_S = 60.0
+DEFAULT_MEMORY_LIMIT_MB = 2048
 
 _WORKER_EXTRACTOR: NarrativeExtractor | None = None
 _WORKER_ERROR: BaseException | None = None
 
 
-def _init_worker(narrative: str | None, options: dict) -> None:
-    """Build the extractor once per process and warm it on a tiny text (jieba/spaCy load)."""
+def _die_with_parent(parent: int) -> None:
+    """Make this process die when ``parent`` does (kill -9 of the CLI leaves no worker behind)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:                      # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="xxgk-parent-watch", daemon=True).start()
+
+
+def _limit_memory(megabytes: int | None) -> None:
+    if not megabytes:
+        return
+    try:
+        import resource
+        with open("/proc/self/statm") as f:
+            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = size + megabytes * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass   # no /proc or no setrlimit: the time limit still holds
+
+
+def _init_worker(narrative: str | None, options: dict, parent: int | None = None,
+                 memory_limit_mb: int | None = None) -> None:
+    """Tie the worker to its parent, build the extractor once and warm it (jieba/spaCy load), cap memory."""
     global _WORKER_EXTRACTOR, _WORKER_ERROR
+    if parent is not None:
+        _die_with_parent(parent)
     try:
         _WORKER_EXTRACTOR = make_extractor(narrative, **options)
     except BaseException as e:  # reported per file, never a silent worker death
@@ -198,6 +255,7 @@ def _init_worker(narrative: str | None, options: dict) -> None:
             _WORKER_EXTRACTOR.extract(doc, find_sections(doc))
         except Exception:
             pass  # warming is best effort; real errors surface on real files
+    _limit_memory(memory_limit_mb)
 
 
 def _parse_one(path: str) -> Record:
@@ -206,27 +264,11 @@ def _parse_one(path: str) -> Record:
     return safe_parse_file(path, narrative=_WORKER_EXTRACTOR if _WORKER_EXTRACTOR is not None else "none")
 
 
-def _parse_chunk(paths: list[str]) -> list[Record]:
-    return [_parse_one(p) for p in paths]
-
-
-def _crashed(path: str) -> Record:
-    err = WorkerCrashed("the worker process died while parsing this file", path=path)
+def _failed(path: str, err: BaseException) -> Record:
     return Record.failed(record_id(path), _source_of(Path(path)), err)
 
 
 # -- main side ----------------------------------------------------------------------
-
-def _chunks(paths: Iterable[str | os.PathLike], size: int) -> Iterator[list[str]]:
-    buf: list[str] = []
-    for p in paths:
-        buf.append(os.fspath(p))
-        if len(buf) >= size:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
-
 
 def _ping() -> int:
     return os.getpid()
@@ -238,69 +280,85 @@ class WorkersUnavailable(XxgkError):
     code = "E901"
 
 
-def _iter_processes(paths: Iterable, jobs: int, narrative: str | None, options: dict,
-                    chunk_size: int) -> Iterator[Record]:
+WORKER_START_TIMEOUT_S = 120.0
+
+
+def _timed_out(path: str, seconds: float, then: str) -> Record:
+    return _failed(path, FileTimedOut(f"timed out after {seconds:g} s (the per-file time limit); {then}",
+                                      path=path))
+
+
+def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None, options: dict,
+                    file_timeout: float | None, memory_limit_mb: int | None) -> Iterator[Record]:
     from multiprocessing import get_context
-    ctx = get_context("spawn" if os.name == "nt" else "forkserver")
 
-    def new_pool(workers: int) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(narrative, options))
-        try:
-            pool.submit(_ping).result()
-        except BrokenProcessPool:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise WorkersUnavailable("worker processes could not be started; run with jobs=1 "
-                                     "to see why") from None
-        return pool
+    import pebble
+    from pebble import ProcessExpired
 
-    def isolated(path: str) -> Record:
-        one = new_pool(1)
-        try:
-            return one.submit(_parse_one, path).result()
-        except BrokenProcessPool:
-            return _crashed(path)
-        finally:
-            one.shutdown(wait=False, cancel_futures=True)
-
-    pool = new_pool(jobs)
-    inflight: deque[tuple[list[str], Future]] = deque()
-    window = jobs * 4
-    chunks = _chunks(paths, chunk_size)
+    pool = pebble.ProcessPool(max_workers=jobs, context=get_context("spawn"), initializer=_init_worker,
+                              initargs=(narrative, options, os.getpid(), memory_limit_mb))
     try:
+        try:
+            pool.schedule(_ping).result(timeout=WORKER_START_TIMEOUT_S)
+        except (ProcessExpired, FutureTimeout, OSError) as e:
+            raise WorkersUnavailable(f"worker processes could not be started ({type(e).__name__}); "
+                                     f"run with jobs=1 to see why") from None
+        inflight: deque[tuple[str, Future]] = deque()
+        window = jobs * 8
+        it = iter(paths)
         while True:
-            broken = False
-            while len(inflight) < window and not broken:
-                chunk = next(chunks, None)
-                if chunk is None:
+            while len(inflight) < window:
+                p = next(it, None)
+                if p is None:
                     break
-                try:
-                    inflight.append((chunk, pool.submit(_parse_chunk, chunk)))
-                except BrokenProcessPool:
-                    inflight.append((chunk, None))
-                    broken = True
+                inflight.append((p, pool.schedule(_parse_one, (p,), timeout=file_timeout)))
             if not inflight:
                 return
-            chunk, fut = inflight[0]
+            p, fut = inflight.popleft()
             try:
-                if fut is None:
-                    raise BrokenProcessPool("pool broke on submit")
-                result = fut.result()
-            except BrokenProcessPool:
-                # Every chunk in flight is lost with the pool: re-run them one file at a
-                # time, each in a fresh single-worker pool, to find the file that kills it.
-                pool.shutdown(wait=False, cancel_futures=True)
-                pending = [c for c, _ in inflight]
-                inflight.clear()
-                for c in pending:
-                    for p in c:
-                        yield isolated(p)
-                pool = new_pool(jobs)
-                continue
-            inflight.popleft()
-            yield from result
+                yield fut.result()
+            except FutureTimeout:
+                yield _timed_out(p, file_timeout or 0, "its worker was stopped and replaced")
+            except ProcessExpired as e:
+                yield _failed(p, WorkerCrashed(f"the worker process died while parsing this file "
+                                               f"(exit code {e.exitcode}); a new worker took its place", path=p))
+            except Exception as e:      # the record could not come back (e.g. not picklable)
+                yield _failed(p, e)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.stop()
+        try:
+            pool.join(timeout=5)
+        except (TimeoutError, FutureTimeout, RuntimeError):
+            pass
+
+
+class _Deadline(BaseException):
+    """Raised by the alarm in ``_parse_in_process``; a BaseException so no ``except Exception`` swallows it."""
+
+
+def _parse_in_process(p: str, narrative, file_timeout: float | None) -> Record:
+    """``safe_parse_file`` in this process, stopped by SIGALRM after ``file_timeout`` s (main thread, POSIX)."""
+    use_alarm = (file_timeout and hasattr(signal, "setitimer")
+                 and threading.current_thread() is threading.main_thread())
+    if not use_alarm:
+        return safe_parse_file(p, narrative=narrative)
+
+    def alarm(signum, frame):
+        raise _Deadline()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    try:
+        # re-fired every half second: clean-up code run by the first interruption (a ``with``
+        # block's ``__exit__``) can spin on the same broken input, and is interrupted too
+        signal.setitimer(signal.ITIMER_REAL, file_timeout, 0.5)
+        try:
+            return safe_parse_file(p, narrative=narrative)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Deadline:
+        return _timed_out(p, file_timeout, "the parse was interrupted")
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _iter_threads(paths: Iterable, extractor: NarrativeExtractor | None, threads: int) -> Iterator[Record]:
@@ -326,8 +384,9 @@ def _iter_threads(paths: Iterable, extractor: NarrativeExtractor | None, threads
 
 def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
-               narrative_options: dict | None = None, chunk_size: int | None = None,
-               ids: Mapping[str, str] | None = None) -> Iterator[Record]:
+               narrative_options: dict | None = None, ids: Mapping[str, str] | None = None,
+               file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
+               memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> Iterator[Record]:
     """One record per path, in input order, parsed in parallel, each with a batch-unique id.
 
     Ids are ``extract.pipeline.batch_ids(paths)`` unless ``ids`` (``{os.fspath(path): id}``)
@@ -336,7 +395,8 @@ def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     paths = [os.fspath(p) for p in paths]
     ids = ids if ids is not None else batch_ids(paths)
     records = _iter_batch(paths, jobs=jobs, narrative=narrative, llm_concurrency=llm_concurrency,
-                          narrative_options=narrative_options, chunk_size=chunk_size)
+                          narrative_options=narrative_options, file_timeout=file_timeout,
+                          memory_limit_mb=memory_limit_mb)
     try:
         for p, rec in zip(paths, records):   # records come in input order
             rid = ids.get(p, rec.id)
@@ -347,7 +407,8 @@ def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
 
 def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                 narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
-                narrative_options: dict | None = None, chunk_size: int | None = None) -> Iterator[Record]:
+                narrative_options: dict | None = None, file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
+                memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> Iterator[Record]:
     """One record per path, in input order, parsed in parallel.
 
     ``narrative`` is ``"rules"``, ``"llm"``, ``"none"`` or an extractor object;
@@ -355,10 +416,20 @@ def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     processes serve the rules/none path (``jobs=1``: this process); with ``"llm"`` (or an
     extractor object) files are parsed by ``llm_concurrency`` threads in this process.
     Raises ``ConfigError`` before any file is read if the extractor cannot be built.
+
+    ``file_timeout`` (seconds; ``None`` or 0: none) stops a file that takes longer: it becomes a
+    ``failed`` record (``E310``) and the batch goes on. In worker processes the worker is stopped
+    and replaced; with ``jobs=1`` an alarm signal interrupts the parse (only in the main thread,
+    and only Python code: the thread pool of the llm path has no per-file limit).
+    ``memory_limit_mb`` caps each worker process's memory beyond what it holds once loaded
+    (``E311``); it does not apply with ``jobs=1`` or the llm path.
     """
     options = dict(narrative_options or {})
     if jobs < 1:
         raise ConfigError(f"jobs must be at least 1 (got {jobs})")
+    if file_timeout is not None and file_timeout < 0:
+        raise ConfigError(f"file_timeout must be positive seconds or None (got {file_timeout})")
+    file_timeout = file_timeout or None
     extractor = make_extractor(narrative, **options)   # fail fast, in this process
     if narrative == "llm" or (extractor is not None and not isinstance(narrative, str)):
         yield from _iter_threads(paths, extractor, max(1, llm_concurrency))
@@ -366,10 +437,10 @@ def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     if jobs == 1:
         arg = extractor if extractor is not None else "none"
         for p in paths:
-            yield safe_parse_file(p, narrative=arg)
+            yield _parse_in_process(os.fspath(p), arg, file_timeout)
         return
-    yield from _iter_processes(paths, jobs, None if narrative is None else str(narrative), options,
-                               chunk_size or 16)
+    yield from _iter_processes((os.fspath(p) for p in paths), jobs, None if narrative is None else str(narrative),
+                               options, file_timeout, memory_limit_mb)
 
 
 def summarize(records: Iterable[Record | dict]) -> dict:
@@ -399,4 +470,5 @@ def add_to_summary(s: dict, r: Record | dict) -> None:
 
 
 __all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "make_extractor", "summarize", "add_to_summary",
-           "REPORT_SUFFIXES", "WorkerCrashed", "WorkersUnavailable"]
+           "REPORT_SUFFIXES", "WorkerCrashed", "WorkersUnavailable", "DEFAULT_FILE_TIMEOUT_S",
+           "DEFAULT_MEMORY_LIMIT_MB"]

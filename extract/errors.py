@@ -54,3 +54,15 @@ class LLMUnavailable(LLMError):
 
 class ConfigError(XxgkError):
     code = "E400"
+
+
+class FileTimedOut(XxgkError):
+    """Parsing the file took longer than the batch's per-file time limit; its worker was stopped."""
+
+    code = "E310"
+
+
+class MemoryLimitExceeded(XxgkError):
+    """Parsing the file needed more memory than the worker is allowed."""
+
+    code = "E311"

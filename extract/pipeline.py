@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import ingest
 from .checks import check_tables
-from .errors import NotAReport, XxgkError
+from .errors import MemoryLimitExceeded, NotAReport, XxgkError
 from .meta import read_meta
 from .narrative import NarrativeExtractor, get_extractor
 from .record import Record, Source
@@ -147,6 +147,9 @@ def safe_parse_file(path: str | os.PathLike, *, narrative: NarrativeArg = "rules
         if e.path is None:
             e.path = str(p)
         return Record.failed(record_id(p), _source_of(p), e, seconds=time.perf_counter() - t0)
+    except MemoryError:   # a batch worker's memory cap (extract.batch), or the machine's
+        err = MemoryLimitExceeded("ran out of memory while parsing this file", path=str(p))
+        return Record.failed(record_id(p), _source_of(p), err, seconds=time.perf_counter() - t0)
     except Exception as e:  # a bug must not stop a batch: report it against the file
         return Record.failed(record_id(p), _source_of(p), e, seconds=time.perf_counter() - t0)
 

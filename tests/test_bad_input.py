@@ -119,36 +119,7 @@ def test_interrupted_first_run_leaves_no_final_files(tmp_path, monkeypatch):
     assert [n for n in os.listdir(out) if not n.startswith(".")] == []     # only the hidden checkpoint
 
 
-# -- a worker process that dies on one file ----------------------------------------
-
-def crashing_chunk(paths: list[str]):
-    """Runs in the worker: dies outright on a file named *crash*, like a segfault would."""
-    if any("crash" in Path(p).name for p in paths):
-        os._exit(9)
-    return batch._parse_chunk(paths)
-
-
-def crashing_one(path: str):
-    if "crash" in Path(path).name:
-        os._exit(9)
-    return batch._parse_one(path)
-
-
-def test_worker_crash_becomes_an_error_row_for_that_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "_parse_chunk", crashing_chunk)
-    monkeypatch.setattr(batch, "_parse_one", crashing_one)
-    d = tmp_path / "in"
-    d.mkdir()
-    for i in range(6):
-        shutil.copy(SAMPLES / "002_jiaozuo_szfb_2025.txt", d / f"r{i}.txt")
-    shutil.copy(SAMPLES / "002_jiaozuo_szfb_2025.txt", d / "r3_crash.txt")
-    paths = sorted(d.iterdir())
-    recs = list(batch.iter_batch(paths, jobs=2, narrative="none", chunk_size=2))
-    assert [r.source.path for r in recs] == [str(p) for p in paths]       # order kept, nothing lost
-    by_name = {Path(r.source.path).name: r for r in recs}
-    assert by_name["r3_crash.txt"].status == "failed"
-    assert by_name["r3_crash.txt"].error_code == "E900"
-    assert all(r.status == "ok" for n, r in by_name.items() if n != "r3_crash.txt")
+# (a worker process that dies on one file: tests/test_reliability.py)
 
 
 @pytest.mark.parametrize("stop_before, truncated", [("#### 四、", True), ("#### 五、", True), ("#### 六、", False)])

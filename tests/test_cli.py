@@ -94,7 +94,7 @@ def test_jobs_2_gives_the_same_records_as_jobs_1(tmp_path):
 def test_iter_batch_in_process_and_in_workers_agree():
     paths = _samples()
     a = [r.to_dict(include_text=False) for r in iter_batch(paths, jobs=1, narrative="none")]
-    b = [r.to_dict(include_text=False) for r in iter_batch(paths, jobs=2, narrative="none", chunk_size=1)]
+    b = [r.to_dict(include_text=False) for r in iter_batch(paths, jobs=2, narrative="none")]
     for d in a + b:
         d.pop("seconds")
     assert [d["id"] for d in a] == [p.stem for p in paths]

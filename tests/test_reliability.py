@@ -1,0 +1,184 @@
+"""The batch machinery under hostile conditions: a file that never finishes, a worker that dies,
+the CLI killed with kill -9 or interrupted with Ctrl-C. Each case ends as records or error rows,
+within bounded time, with the other files intact and no process left behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import extract.batch as batch
+from extract.export import partial_name, read_records
+from hostile import GOOD, self_referential_pdf
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def spin_dir(tmp_path) -> Path:
+    """Two good reports sorted before a PDF that pdfminer loops on forever."""
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(GOOD, d / "a1.txt")
+    shutil.copy(GOOD, d / "a2.txt")
+    (d / "z_spin.pdf").write_bytes(self_referential_pdf())
+    return d
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_that_never_finishes_times_out_and_the_batch_goes_on(spin_dir, jobs):
+    paths = sorted(spin_dir.iterdir()) + [spin_dir / "a1.txt"]
+    t0 = time.monotonic()
+    recs = list(batch.iter_batch(paths, jobs=jobs, narrative="none", file_timeout=1.5))
+    assert time.monotonic() - t0 < 45            # worker start-up included; without the limit: forever
+    assert [Path(r.source.path).name for r in recs] == ["a1.txt", "a2.txt", "z_spin.pdf", "a1.txt"]
+    spin = recs[2]
+    assert spin.status == "failed" and spin.error_code == "E310"
+    assert "timed out after 1.5 s" in spin.error
+    assert all(r.status == "ok" for i, r in enumerate(recs) if i != 2)    # the file after it too
+
+
+def test_file_timeout_must_not_be_negative():
+    with pytest.raises(batch.ConfigError):
+        list(batch.iter_batch([GOOD], file_timeout=-1, narrative="none"))
+
+
+# -- a worker that dies --------------------------------------------------------------
+
+def crashing_one(path: str):
+    """Runs in the worker: notes which process parsed the file, and dies on a file named *crash*."""
+    marks = Path(os.environ["XXGK_TEST_MARKS"])
+    (marks / Path(path).name).write_text(str(os.getpid()))
+    if "crash" in Path(path).name:
+        os._exit(9)
+    return batch._parse_one(path)
+
+
+def test_crashed_workers_are_replaced_and_the_batch_keeps_its_pool(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "_parse_one", crashing_one)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setenv("XXGK_TEST_MARKS", str(marks))     # spawned workers inherit it
+    d = tmp_path / "in"
+    d.mkdir()
+    names = [f"r{i:02d}{'_crash' if i in (3, 11) else ''}.txt" for i in range(24)]
+    for n in names:
+        shutil.copy(GOOD, d / n)
+    recs = list(batch.iter_batch([d / n for n in names], jobs=2, narrative="none"))
+    assert [Path(r.source.path).name for r in recs] == names                 # order kept, nothing lost
+    for n, r in zip(names, recs):
+        if "crash" in n:
+            assert r.status == "failed" and r.error_code == "E900" and "exit code" in r.error
+        else:
+            assert r.status == "ok", r.error
+    pids = {p.read_text() for p in marks.iterdir()}
+    # two workers, each crash replacing one: not a fresh process per file after the first crash
+    assert len(pids) <= 2 + 2
+    after = [(marks / n).read_text() for n in names[4:11]]
+    assert len(after) > len(set(after))
+
+
+# -- the CLI killed or interrupted ------------------------------------------------------
+
+def _descendants(pid: int) -> set[int]:
+    """Every process whose parent chain leads to ``pid`` (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    out: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {c for c, p in parents.items() if p in frontier} - out
+        out |= frontier
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"     # a zombie has exited
+    except OSError:
+        return False
+
+
+def _start_cli(in_dir: Path, out: Path, *extra: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.Popen(
+        [sys.executable, "-m", "extract", "extract", str(in_dir), "-o", str(out), "--jobs", "2",
+         "--narrative", "none", "-q", *extra],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # a test runner started in the background may ignore SIGINT; the CLI must see it as a user would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _wait_for_busy_workers(proc: subprocess.Popen, n: int, timeout: float = 60) -> set[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = _descendants(proc.pid)
+        if len(kids) >= n:
+            time.sleep(3)              # let the workers load and pick up the spinning files
+            return _descendants(proc.pid)
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.2)
+    raise AssertionError(f"the CLI did not start {n} processes")
+
+
+def _spinning_batch(tmp_path: Path) -> Path:
+    d = tmp_path / "in"
+    d.mkdir()
+    for i in range(4):
+        shutil.copy(GOOD, d / f"a{i}.txt")
+    for i in range(4):
+        (d / f"z{i}_spin.pdf").write_bytes(self_referential_pdf())
+    return d
+
+
+def test_kill_9_of_the_cli_leaves_no_process_behind(tmp_path):
+    proc = _start_cli(_spinning_batch(tmp_path), tmp_path / "out", "--file-timeout", "600")
+    kids = _wait_for_busy_workers(proc, 3)          # two workers and the resource tracker
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(k) for k in kids):
+        time.sleep(0.2)
+    left = [k for k in kids if _alive(k)]
+    for k in left:                                 # do not leak them into the rest of the suite
+        os.kill(k, signal.SIGKILL)
+    assert not left, f"processes left behind: {left}"
+
+
+def test_ctrl_c_stops_within_seconds_and_keeps_finished_reports(tmp_path):
+    out = tmp_path / "out"
+    proc = _start_cli(_spinning_batch(tmp_path), out, "--file-timeout", "600")
+    kids = _wait_for_busy_workers(proc, 3)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    took = time.monotonic() - t0
+    assert proc.returncode == 130, proc.stderr.read().decode()
+    assert took < 8, took                            # SIGTERM grace for a busy worker included
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(k) for k in kids):
+        time.sleep(0.2)
+    assert not [k for k in kids if _alive(k)]
+    # the reports finished before the interruption are kept in the run's checkpoint
+    done = {Path(r["source"]["path"]).name for r in read_records(out / partial_name("records.jsonl"))}
+    assert {f"a{i}.txt" for i in range(4)} <= done
+    assert not any(n.endswith("_spin.pdf") for n in done)
