@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from .tables.identities import Identity, application_identities, review_identities
 from .tables.template import APPLICANT_KEYS, OTHER_SUBROWS, OUTCOME_KEYS_2021, OUTCOME_KEYS_SINGLE_OTHER
 from .types import Finding, Meta, TableResult
@@ -19,7 +21,9 @@ def _flat(values: dict) -> dict[str, object]:
 
 
 def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    if isinstance(x, int):
+        return str(x)
+    return str(int(x)) if math.isfinite(x) and x.is_integer() else f"{x:g}"
 
 
 def check_identities(table: str, values: dict, identities: list[Identity]) -> list[Finding]:

@@ -17,9 +17,12 @@ from ..errors import IngestError
 from ..types import Document
 from .layout import GridCell, assemble, cell_text, join_wrapped
 
-__all__ = ["read_docx", "read_doc", "DOC_TIMEOUT_S", "NO_SOFFICE"]
+__all__ = ["read_docx", "read_doc", "check_zip", "DOC_TIMEOUT_S", "NO_SOFFICE"]
 
 DOC_TIMEOUT_S = 120
+MAX_MEMBER_BYTES = 256 * 1024 * 1024     # one part of the package, unpacked
+MAX_TOTAL_BYTES = 512 * 1024 * 1024      # every part together (python-docx loads them all)
+MAX_RATIO = 200                          # unpacked / packed, for parts over 1 MB: a zip bomb
 NO_SOFFICE = ".doc needs LibreOffice (soffice) to convert; not found on PATH"
 
 
@@ -96,9 +99,38 @@ def _body_items(parent) -> list:
     return items
 
 
+def check_zip(data: bytes, path: str | None = None) -> None:
+    """Refuse a zip whose members would unpack too large, before anything is decompressed.
+
+    The sizes are the ones the zip's directory declares; Python's ``zipfile`` (which python-docx
+    reads through) never returns more than a member declares, so they bound what is unpacked.
+    """
+    import zipfile
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        raise IngestError(f"not a readable Word (.docx) file ({type(e).__name__}: {e})", path=path) from e
+    total = 0
+    for i in infos:
+        total += i.file_size
+        if i.file_size > MAX_MEMBER_BYTES:
+            raise IngestError(f"zip member {i.filename!r} would unpack to {i.file_size / 2**20:,.0f} MB "
+                              f"(limit {MAX_MEMBER_BYTES // 2**20} MB): not read", path=path)
+        if i.file_size > 2**20 and i.file_size > MAX_RATIO * max(1, i.compress_size):
+            raise IngestError(f"zip member {i.filename!r} would unpack {i.file_size // max(1, i.compress_size):,} "
+                              f"times larger than it is stored (a zip bomb): not read", path=path)
+    if total > MAX_TOTAL_BYTES:
+        raise IngestError(f"the zip would unpack to {total / 2**20:,.0f} MB (limit {MAX_TOTAL_BYTES // 2**20} MB): "
+                          f"not read", path=path)
+
+
 def read_docx(data: bytes, path: str | None = None, *, format: str = "docx") -> Document:
-    """Read a ``.docx`` into a Document; raises ``IngestError`` for a file Word could not open either."""
+    """Read a ``.docx`` into a Document; raises ``IngestError`` for a file Word could not open either.
+
+    The zip's declared sizes are checked first (``check_zip``): a zip bomb is refused unread.
+    """
     import docx
+    check_zip(data, path)
     try:
         d = docx.Document(io.BytesIO(data))
     except Exception as e:  # zipfile, lxml and python-docx raise unrelated types for a broken file

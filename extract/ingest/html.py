@@ -20,6 +20,7 @@ blocks, so the data tables inside come out as tables.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -49,6 +50,7 @@ _BLOCK_TAGS = {
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _MAX_COLSPAN = 1000      # as the HTML standard clamps them
 _MAX_ROWSPAN = 65534
+_MAX_GRID_POSITIONS = 200_000   # every table of a report has a few hundred
 _WS = re.compile(r"[ \t\n\r\f\v\xa0\u3000\u2002\u2003\u2009]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
@@ -163,7 +165,15 @@ class _Walker:
         return len(tag.get_text()) > 0.5 * self.page_chars
 
     def walk(self, node) -> None:
-        for child in node.children:
+        """Depth-first over ``node``'s children with an explicit stack (10,000 nested tags are fine)."""
+        stack: list[tuple[Iterator, bool]] = [(iter(node.children), False)]
+        while stack:
+            child = next(stack[-1][0], None)
+            if child is None:
+                _, block = stack.pop()
+                if block:
+                    self.flush()
+                continue
             if isinstance(child, (Comment, CData, Declaration, Doctype, ProcessingInstruction)):
                 continue
             if isinstance(child, NavigableString):
@@ -185,10 +195,9 @@ class _Walker:
                         self.out.append(ln)
             elif name in _BLOCK_TAGS:
                 self.flush()
-                self.walk(child)
-                self.flush()
+                stack.append((iter(child.children), True))     # flushed again when it ends
             else:
-                self.walk(child)
+                stack.append((iter(child.children), False))
 
     # tables
     def table(self, table: Tag) -> None:
@@ -259,27 +268,33 @@ def _span_attr(cell: Tag, name: str, limit: int, zero_ok: bool = False) -> int:
 
 
 def _grid(rows: list[list[tuple[str, int, int]]]) -> tuple[tuple[GridCell, ...], ...]:
-    """Resolve rowspan/colspan into positions; rows are cut at the table's last source row."""
+    """Resolve rowspan/colspan into positions; rows are cut at the table's last source row.
+
+    At most ``_MAX_GRID_POSITIONS`` positions are filled: past that, a merged cell covers only
+    its own position (a table that large is no report table, and a hostile page cannot make
+    the expansion take minutes or gigabytes).
+    """
     n_rows = len(rows)
-    taken: dict[tuple[int, int], GridCell] = {}
+    taken: list[dict[int, GridCell]] = [{} for _ in range(n_rows)]
+    budget = _MAX_GRID_POSITIONS
     for r, cells in enumerate(rows):
         col = 0
+        row = taken[r]
         for text, rowspan, colspan in cells:
-            while (r, col) in taken:
+            while col in row:
                 col += 1
             last = n_rows if rowspan == -1 else min(n_rows, r + rowspan)
+            if (last - r) * colspan > budget:
+                last, colspan = r + 1, 1
             cell = GridCell(text, r, col, last - 1, col + colspan - 1)
             for rr in range(r, last):
+                below = taken[rr]
                 for cc in range(col, col + colspan):
-                    if (rr, cc) not in taken:
-                        taken[(rr, cc)] = cell
+                    if cc not in below:
+                        below[cc] = cell
+                        budget -= 1
             col += colspan
-    out = []
-    for r in range(n_rows):
-        cols = sorted(c for (rr, c) in taken if rr == r)
-        if cols:
-            out.append(tuple(taken[(r, c)] for c in cols))
-    return tuple(out)
+    return tuple(tuple(row[c] for c in sorted(row)) for row in taken if row)
 
 
 def document_from_html(html: str, *, path: str | None = None, encoding: str | None = None) -> Document:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..textnorm import fold, is_null_marker, parse_number
+from ..textnorm import MAX_NUMBER_DIGITS, fold, is_null_marker, parse_number
 from ..types import Document, Paragraph, Span, Table
 
 TokKind = Literal["label", "num", "null", "blank", "run"]
@@ -72,7 +72,7 @@ def _pieces(text: str, start: int):
 def _cell_tokens(text: str, start: int) -> list[Tok]:
     toks: list[Tok] = []
     for t, span in _pieces(text, start):
-        v = int(t) if t.isascii() and t.isdigit() else parse_number(t)
+        v = int(t) if t.isascii() and t.isdigit() and len(t) <= MAX_NUMBER_DIGITS else parse_number(t)
         unit = None
         if v is None and (u := _WITH_UNIT.match(t)):
             v, unit = parse_number(u.group(1)), u.group(2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from dataclasses import dataclass
 from math import comb
 
@@ -30,6 +31,12 @@ DERIVE = _Derive()
 
 MAX_READINGS_PER_ROW = 120_000
 MAX_JOINT = 200_000
+MAX_SOLVE_SECONDS = 2.0
+"""Time one ``solve`` call may take; past it every row of the call is left unresolved."""
+GAVE_UP = -1
+"""``Resolution.survivors`` of a row the solver gave up on (time): reported as too many readings to try."""
+MAX_RUN_DIGITS = 600
+"""A longer run of digits is not split at all (too many readings; ints past 4,300 digits cannot be parsed)."""
 
 Value = int | float | None
 
@@ -99,7 +106,7 @@ def run_readings(digits: str, start: int, m: int) -> list[Reading] | None:
     L = len(digits)
     if m <= 0 or L < m:
         return []
-    if comb(L - 1, m - 1) > MAX_READINGS_PER_ROW:
+    if L > MAX_RUN_DIGITS or comb(L - 1, m - 1) > MAX_READINGS_PER_ROW:
         return None
     out: list[Reading] = []
 
@@ -212,7 +219,7 @@ def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
                 continue
             u = unknown[0]
             x = (sum(rhs) - sum(lhs)) if u in idn.lhs else (sum(lhs) - sum(rhs))  # type: ignore[arg-type]
-            if x < 0 or not float(x).is_integer():
+            if x < 0 or (isinstance(x, float) and not x.is_integer()):
                 return False
             vals[u] = int(x)
             changed = True
@@ -246,9 +253,40 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
     regular cells; ``"forced"`` — the only way to split the row's digits at all, though it breaks
     its identity; ``"best"`` — the one reading that fits more of the table's identities than any
     other. Anything else is left empty.
+
+    A call that runs past ``MAX_SOLVE_SECONDS`` gives up: every row is left empty with
+    ``survivors=GAVE_UP``, which the table readers report as too many readings to try.
     """
     if not rows:
         return []
+    clock = _Clock(MAX_SOLVE_SECONDS)
+    try:
+        return _solve(known, rows, identities, clock)
+    except _OutOfTime:
+        return [Resolution(irr.row, None, {}, survivors=GAVE_UP) for irr in rows]
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+class _Clock:
+    """A deadline checked every few hundred steps (a mutated report once took 21 s here)."""
+
+    __slots__ = ("deadline", "steps")
+
+    def __init__(self, seconds: float):
+        self.deadline = time.perf_counter() + seconds
+        self.steps = 0
+
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps & 255 == 0 and time.perf_counter() > self.deadline:
+            raise _OutOfTime
+
+
+def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Identity],
+           clock: _Clock) -> list[Resolution]:
     touched = {k for r in rows for k in r.columns}
     relevant = [i for i in identities if touched & set(i.keys)]
 
@@ -259,6 +297,7 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
         local = [i for i in relevant if all(k in own or k in known for k in i.keys)]
         keep: dict[tuple, Reading] = {}
         for rd in irr.readings:
+            clock.tick()
             vals = _assign(known, [irr], (rd,))
             if propagate(vals, local):
                 # readings that the row's own identities turn into the same values are one reading
@@ -266,7 +305,7 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
         survivors.append(list(keep.values()))
 
     if any(not s for s in survivors):
-        return _broken(known, rows, survivors, identities)
+        return _broken(known, rows, survivors, identities, clock)
 
     # 2. jointly
     cells = [k for r in rows for k in r.columns]
@@ -276,6 +315,7 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
     solutions: dict[tuple, tuple[Reading, ...]] = {}
     if total <= MAX_JOINT:
         for combo in itertools.product(*survivors):
+            clock.tick()
             vals = _assign(known, rows, combo)
             out = _consistent(vals, relevant, cells)
             if out is not None and out not in solutions:
@@ -283,13 +323,14 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
                 if len(solutions) > 50:
                     break
         if not solutions:
-            return _broken(known, rows, survivors, identities)
+            return _broken(known, rows, survivors, identities, clock)
     else:
         # too many combinations to try jointly: each row must be unambiguous on its own
         per_row: list[Resolution] = []
         for irr, keep in zip(rows, survivors):
             distinct: dict[tuple, Reading] = {}
             for rd in keep:
+                clock.tick()
                 vals = _assign(known, [irr], (rd,))
                 out = _consistent(vals, relevant, list(irr.columns))
                 if out is not None:
@@ -310,7 +351,7 @@ def solve(known: dict[str, Value], rows: list[Irregular], identities: list[Ident
 
 
 def _broken(known: dict[str, Value], rows: list[Irregular], survivors: list[list[Reading]],
-            identities: list[Identity]) -> list[Resolution]:
+            identities: list[Identity], clock: _Clock) -> list[Resolution]:
     """Rows of a table whose identities fail under every reading, read as far as each determines itself."""
     fixed = dict(known)
     out: dict[int, Resolution] = {}
@@ -329,6 +370,7 @@ def _broken(known: dict[str, Value], rows: list[Irregular], survivors: list[list
             continue
         scores: dict[tuple, tuple[int, Reading]] = {}
         for rd in irr.readings:
+            clock.tick()
             if DERIVE in rd.values:
                 continue
             vals = dict(fixed)
