@@ -109,6 +109,7 @@ def _template(doc: Document, sections: Sections, year: int | None) -> Template:
         return "legacy"
     if any(c in whole for c in _LEGACY) and "勾稽关系" not in whole and "第二十条" not in whole:
         return "legacy"
+    tables = active + text_of("applications")
     if "第二十条" in tables or "本年新收" in tables:
         return "2021" if (year or 2021) >= 2021 else "2019"
     return "unknown"
