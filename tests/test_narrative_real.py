@@ -146,4 +146,31 @@ def test_a_plan_in_section_five_is_not_a_channel():
     rec = report("（一）存在问题\n解读形式单一。\n（二）改进措施\n今后将通过新闻发布会及时发布重大政策。",
                  overview="全年在青山县人民政府网站发布信息100条。")
     assert [(c.type, c.name) for c in rec.narrative.channels] == [("website", "青山县人民政府网站")]
-    assert [i.text for i in rec.narrative.improvements] == ["今后将通过新闻发布会及时发布重大政策。"]
+    assert [i.text for i in rec.narrative.improvements] == ["通过新闻发布会及时发布重大政策。"]
+
+
+ONE_LINE = ("标题: 青山县教育局2024年政府信息公开工作年度报告\n发布机构: 县教育局\n"
+            "本报告电子版可在青山县人民政府网站查阅。如有疑问请来电。 一、总体情况 2024年，我局在“青山教育”微信公众号"
+            "发布信息86条。 二、主动公开政府信息情况 第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 "
+            "规章 0 0 0 三、收到和处理政府信息公开申请情况 本年新收政府信息公开申请数量 3 0 0 0 0 0 3 "
+            "四、政府信息公开行政复议、行政诉讼情况 结果维持 结果纠正 其他结果 尚未审结 总计 0 0 0 0 0 "
+            "五、存在的主要问题及改进情况（一）存在问题。解读形式较为单一。（二）改进措施。一是丰富解读形式；二是加强培训。"
+            "六、其他需要报告的事项 无。")
+
+
+def test_one_line_web_report_gives_items_channels_and_a_model_excerpt():
+    from extract.narrative.prompting import narrative_excerpt
+    from extract.types import Document
+
+    rec = extract.parse_text(ONE_LINE, narrative="rules")
+    assert [i.text for i in rec.narrative.problems] == ["解读形式较为单一。"]
+    assert [i.text for i in rec.narrative.improvements] == ["丰富解读形式", "加强培训。"]
+    assert [(c.type, c.name) for c in rec.narrative.channels] == [("website", "青山县人民政府网站"),
+                                                                  ("wechat", "青山教育")]
+    ex = narrative_excerpt(Document(text=rec.text, blocks=(), format="text"), rec.sections)
+    assert "【报告开头（提到公开渠道的句子）】\n本报告电子版可在青山县人民政府网站查阅。" in ex.text
+    assert "【五、存在的主要问题及改进情况】" in ex.text and "一是丰富解读形式；二是加强培训。" in ex.text
+    assert "本年制发件数" not in ex.text and "本年新收" not in ex.text
+    for p in ex.pieces:
+        s, e = p.span
+        assert ex.text[p.offset:p.offset + (e - s)] == rec.text[s:e]

@@ -7,8 +7,11 @@ Pure functions only (apart from reading the packaged prompt files once).
   taken from labelled samples). A version's files never change meaning: new
   behaviour gets a new version, and the version is part of the cache key.
 - ``narrative_excerpt(doc, sections)`` is the only text of a report that goes
-  to the model: section 五 in full, plus the sentences of sections 一 and 六
-  that mention a publication medium (cue words below). Never the tables.
+  to the model: section 五 in full, plus the sentences of the opening lines
+  (before 一), of section 一 and of 六 that mention a publication medium (cue
+  words below). Never the tables. Sections come from ``find_sections`` on the
+  re-laid-out text, so a one-line web page and a 五 with only （一）/（二）
+  sub-headings give the same excerpt as a well-formed file.
 - ``render_messages(prompt, text)`` gives the (role, content) list sent.
 - ``estimate_tokens(text)`` is an offline, CJK-aware estimate (tiktoken cannot
   download its encodings here); real counts come from the API's ``usage``.
@@ -32,11 +35,12 @@ DEFAULT_VERSION = "narrative.v1"
 CHANNEL_CUES = re.compile(
     r"网站|网页|门户|公众号|微信|视频号|微博|抖音|快手|头条号|短视频|客户端|APP|App|小程序"
     r"|报纸|日报|晚报|公报|期刊|杂志|广播|电视|电台|发布会|公示栏|公开栏|宣传栏|查阅点|查阅室|电子屏|显示屏"
-    r"|新媒体|平台"
+    r"|新媒体|平台|官网|时报|通气会|吹风会|见面会|查阅场所|档案馆|图书馆|办事大厅|窗口|宣传活动"
 )
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 _HEADERS = {
+    "opening": "【报告开头（提到公开渠道的句子）】",
     "overview": "【一、总体情况（提到公开渠道的句子）】",
     "problems": "【五、存在的主要问题及改进情况】",
     "other_matters": "【六、其他需要报告的事项（提到公开渠道的句子）】",
@@ -138,9 +142,14 @@ def _cue_sentences(text: str, span: Span) -> list[Span]:
 
 
 def narrative_excerpt(doc: Document, sections: Sections) -> Excerpt:
-    """Section 五 in full and the channel sentences of 一 and 六, each part under a header."""
+    """Section 五 in full and the channel sentences of the opening, 一 and 六, each part under a header."""
     text = doc.text
     parts: list[tuple[str, list[Span]]] = []
+    if sections.found:
+        # the lines before section 一 often say where the report itself is published (…网站公布)
+        first = min(s.heading_span[0] if s.heading_span else s.span[0] for s in sections.found)
+        if first > 0:
+            parts.append(("opening", _cue_sentences(text, (0, first))))
     ov = sections.get("overview")
     if ov is not None:
         parts.append(("overview", _cue_sentences(text, ov.span)))
