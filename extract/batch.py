@@ -72,7 +72,8 @@ def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = R
     (a report saved without an extension is read), anything else is ``skipped`` with the
     reason (``image/jpeg: not a report format``). ``<stem>.json`` beside a report of the same
     stem is its label (``eval/``'s layout): skipped with ``label=True``. Hidden files and
-    folders are not looked at. A file named explicitly is kept whatever it is (so a wrong file
+    folders are not looked at; a folder that cannot be read is ``skipped`` with the reason (its
+    files are unknown). A file named explicitly is kept whatever it is (so a wrong file
     is reported, not skipped); a path that does not exist is kept too, and becomes a ``failed``
     record. A glob that matches nothing, or a folder without a report, raises ``ConfigError``.
     """
@@ -82,11 +83,14 @@ def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = R
     for a in args:
         s = os.fspath(a)
         p = Path(s)
-        if p.is_dir():
+        try:
+            is_dir, exists = p.is_dir(), p.exists()
+        except OSError:          # e.g. a file inside a folder that cannot be read: its record says why
+            out[p] = None
+            continue
+        if is_dir:
             found: list[Path] = []
-            left: list[Skipped] = []
-            every = sorted(q for q in p.rglob("*") if q.is_file()
-                           and not any(part.startswith(".") for part in q.relative_to(p).parts))
+            every, left = _files_under(p)
             stems = {(q.parent, q.stem) for q in every if q.suffix.lower() in sfx}
             for q in every:
                 if q.suffix.lower() in sfx:
@@ -100,11 +104,11 @@ def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = R
                     else:
                         left.append(Skipped(q, reason))
             if not found:
-                extra = f" ({len(left)} other file(s) skipped)" if left else ""
+                extra = f" ({len(left)} other file(s) or folder(s) skipped)" if left else ""
                 raise ConfigError(f"no report files ({', '.join(sfx)}) in folder{extra}", path=s)
             out.update(dict.fromkeys(found))
             skipped.update((k.path, k) for k in left)
-        elif not p.exists() and _GLOB_CHARS & set(s):
+        elif not exists and _GLOB_CHARS & set(s):
             matches = sorted(glob.glob(s, recursive=True))
             files = [Path(m) for m in matches if Path(m).is_file()]
             dirs = [m for m in matches if Path(m).is_dir()]
@@ -118,6 +122,25 @@ def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = R
         else:
             out[p] = None
     return Scan(list(out), [k for q, k in skipped.items() if q not in out])
+
+
+def _files_under(root: Path) -> tuple[list[Path], list[Skipped]]:
+    """Every file under ``root`` outside hidden folders, sorted; and each folder that could not be
+    read, as a ``Skipped`` (``rglob`` passes over those without a word)."""
+    files: list[Path] = []
+    unreadable: list[Skipped] = []
+
+    def onerror(e: OSError) -> None:
+        unreadable.append(Skipped(Path(e.filename if e.filename is not None else root),
+                                  f"folder cannot be read ({e.strerror or e}); its files were not looked at"))
+
+    for folder, dirs, names in os.walk(root, onerror=onerror):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for n in names:
+            q = Path(folder) / n
+            if not n.startswith(".") and q.is_file():
+                files.append(q)
+    return sorted(files), unreadable
 
 
 def expand_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = REPORT_SUFFIXES) -> list[Path]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -371,14 +372,33 @@ def staged_line(record: Mapping, report: Mapping) -> str:
         sp = c.get("span")
         channels.append({"seq": i, "type": c.get("type"), "name": c.get("name"),
                          "span_start": sp[0] if sp else None, "span_end": sp[1] if sp else None})
-    return json.dumps({"report": rep, "cells": {"i": ci, "v": cv, "s": cs, "e": ce}, "findings": findings,
-                       "narrative_items": items, "channels": channels}, ensure_ascii=False,
-                      separators=(",", ":")) + "\n"
+    return json_text({"report": rep, "cells": {"i": ci, "v": cv, "s": cs, "e": ce}, "findings": findings,
+                      "narrative_items": items, "channels": channels}) + "\n"
 
 
 def record_json(record: Record | Mapping, *, include_text: bool = False) -> str:
     d = record.to_dict(include_text=include_text) if isinstance(record, Record) else record
-    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    return json_text(d)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def spreadsheet_safe(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A CSV row as spreadsheet software should show it: text that begins with ``= + - @``, a tab or a
+    CR gets a leading ``'`` so Excel/LibreOffice show it instead of running it as a formula (report
+    text and file names are untrusted). Numbers are left alone; JSONL and DuckDB keep the true text.
+    """
+    return {k: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for k, v in row.items()}
+
+
+def json_text(d: Any) -> str:
+    """``json.dumps`` that never fails on a lone surrogate (a file name that is not UTF-8, as Python
+    decodes it): such a character is written as its ``\\udcXX`` escape, which ``json.loads`` reads
+    back to the same string, so ``os.fsencode`` gives the file name's bytes again."""
+    s = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
 
 
 # -- writers (I/O) ----------------------------------------------------------------
@@ -448,8 +468,9 @@ class OutputWriter:
         self._files[RECORDS] = self._tmp(RECORDS).open(mode, encoding="utf-8", newline="\n")
         for name, cols in ((REPORTS, REPORT_COLUMNS), (FINDINGS, FINDING_COLUMNS), (ERRORS, ERROR_COLUMNS)):
             fresh = not append or not self._tmp(name).exists() or self._tmp(name).stat().st_size == 0
+            # backslashreplace: a file name that is not UTF-8 shows as \udcXX escapes, never a crash
             f = self._tmp(name).open("w" if fresh else "a", encoding=CSV_ENCODING if fresh else "utf-8",
-                                     newline="")
+                                     errors="backslashreplace", newline="")
             self._files[name] = f
             w = csv.DictWriter(f, fieldnames=cols, extrasaction="raise")
             if fresh:
@@ -506,27 +527,27 @@ class OutputWriter:
     def write(self, record: Record | Mapping) -> None:
         d = record.to_dict(include_text=self.include_text) if isinstance(record, Record) else record
         f = self._files[RECORDS]
-        f.write(json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n")
+        f.write(json_text(d) + "\n")
         f.flush()        # the checkpoint; every other temporary file is rebuilt from it on resume
         self._write_rows(d)
 
     def _write_rows(self, d: Mapping) -> None:
         self.counts[RECORDS] += 1
         row = report_row(d)
-        self._csv[REPORTS].writerow(row)
+        self._csv[REPORTS].writerow(spreadsheet_safe(row))
         for r in finding_rows(d):
-            self._csv[FINDINGS].writerow(r)
+            self._csv[FINDINGS].writerow(spreadsheet_safe(r))
             self.counts[FINDINGS] += 1
         e = error_row(d)
         if e is not None:
-            self._csv[ERRORS].writerow(e)
+            self._csv[ERRORS].writerow(spreadsheet_safe(e))
             self.counts[ERRORS] += 1
         if self.data:
             self._files[STAGED_ROWS].write(staged_line(d, row))
 
     def write_skipped(self, path: str | os.PathLike, reason: str) -> None:
         """An ``errors.csv`` row for a file that was not read (see ``skipped_row``)."""
-        self._csv[ERRORS].writerow(skipped_row(path, reason))
+        self._csv[ERRORS].writerow(spreadsheet_safe(skipped_row(path, reason)))
         self.counts[ERRORS] += 1
 
     def write_all(self, records: Iterable[Record | Mapping]) -> None:
@@ -555,7 +576,7 @@ class OutputWriter:
         with cb.open("w", encoding=CSV_ENCODING, newline="") as f:
             w = csv.DictWriter(f, fieldnames=CODEBOOK_COLUMNS)
             w.writeheader()
-            w.writerows(codebook())
+            w.writerows(spreadsheet_safe(r) for r in codebook())
         staged.append((cb, self.outdir / CODEBOOK))
         if self.data:
             from . import store

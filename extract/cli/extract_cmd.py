@@ -371,7 +371,7 @@ def compare_command(
     this year's 上年结转 should equal last year's 结转下年度继续办理, column by column."""
     import csv
 
-    from ..export import CSV_ENCODING, read_records
+    from ..export import CSV_ENCODING, read_records, spreadsheet_safe
     from ..indicators import carry_over_checks, lined_up
     if not (outdir / "records.jsonl").exists():
         _die(f"{outdir}: no records.jsonl (run xxgk extract first)")
@@ -410,4 +410,4 @@ def compare_command(
         with csv_out.open("w", encoding=CSV_ENCODING, newline="") as f:
             w = csv.DictWriter(f, fieldnames=cols)
             w.writeheader()
-            w.writerows(checks)
+            w.writerows(spreadsheet_safe(r) for r in checks)
