@@ -82,6 +82,17 @@ FIVE = [
         "下阶段，我局将健全审核机制；拓宽公开渠道。",
         ["工作人员业务能力有待提高", "公开内容还有待规范等。"], ["健全审核机制", "拓宽公开渠道。"],
         id="ru-sentence-after-weak-points-and-next-stage"),
+    pytest.param(
+        "存在的不足：一是信息公开宣传不够；二是查阅点利用率不高。为此，我们将从以下两个方面加以改进：（一）加强宣传。"
+        "（二）盘活查阅点。",
+        ["信息公开宣传不够", "查阅点利用率不高。"], ["加强宣传。", "盘活查阅点。"],
+        id="sentence-announcing-measures-ends-the-problem-list"),
+    pytest.param(
+        "本年度工作取得一定成效，但还存在公开意识不强、解读质量有待提高等问题。",
+        ["公开意识不强", "解读质量有待提高等问题。"], [], id="hai-cunzai-list"),
+    pytest.param(
+        "信息公开宣传不够。\n附表：主动公开信息数条120356其中：1.网站公开条11203422.政府公报公开条07",
+        ["信息公开宣传不够。"], [], id="statistics-table-run-into-the-section-is-not-an-item"),
 ]
 
 
@@ -120,6 +131,8 @@ CHANNELS = [
     pytest.param("通过青山发布微信公众号推送信息85条。", [("wechat", "青山发布")], id="unquoted-account-name"),
     pytest.param("通过政务新媒体发布信息200条，在县政府网站公开通知公告。",
                  [("new_media", None), ("website", "县政府网站")], id="unnamed-new-media-kept"),
+    pytest.param("充分利用政务公开栏张贴公告，充分发挥微信公众号作用推送信息。", [("onsite", "政务公开栏"), ("wechat", None)],
+                 id="verbs-jieba-tags-as-nouns-are-not-names"),
     pytest.param("发布时间：2025-01-20 分享到： 微信 微博 QQ空间 打印本页", [], id="share-buttons-are-chrome"),
 ]
 

@@ -69,7 +69,10 @@ _READING_WORDS = frozenset({"查阅场所", "查阅点", "查阅室", "阅览室
 _QUALIFIERS = frozenset({"官方", "政务", "新浪", "微信"})
 _ONE_CHAR_PLACES = frozenset("区县市省州镇乡村街局委办厅")
 _BARE_BROADCAST = frozenset({"电台", "广播", "电视", "广播电视"})
-_QUANTIFIERS = ("各", "全", "所有", "多个", "每个", "部分")
+_QUANTIFIERS = ("各", "全", "所有", "多个", "每", "部分")
+# verbs that jieba's dictionary tags as nouns; never part of a name (充分利用|政务公开栏)
+_VERBISH = frozenset({"利用", "充分利用", "发挥", "充分发挥", "运用", "借助", "依托", "开通", "开设", "用好",
+                      "做好", "加强", "强化", "推进", "拓展", "创新"})
 _PLACE_TAGS = frozenset({"ns", "nt"})
 _GOVERNMENT = re.compile(r"(?:政府|管委会|党工委|实验区|新区|开发区|[省市区县州镇乡旗])$")
 MAX_NAME = 24
@@ -403,7 +406,7 @@ def _nounlike(tok, nxt=None) -> bool:
     the start of the noun after it it makes a word jieba cut apart (实验|区政府 → 实验区); not as
     a verb before a name (优化|县政府网站)."""
     tag = tok.tag_
-    if tag == "nchn" or tok.ent_type_:
+    if tag == "nchn" or tok.ent_type_ or tok.text in _VERBISH:
         return False
     if tag == "vn":
         if nxt is None or not nxt.tag_.startswith("n") or nxt.ent_type_:

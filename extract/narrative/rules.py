@@ -64,10 +64,10 @@ _PROBLEM_END = re.compile(r"(?<![补强解决克服弥整改破针])(?:问题|�
 _IMPROVE_END = re.compile(r"(?:改进|整改|措施|举措|工作|计划|打算|安排|方面|对策|几点|改善)$")
 # what opens a problem list inside a sentence: 表现在 / 主要存在 / (…不足，)如 / 例如 / 主要是
 _LIST_INTRO = re.compile(r"(?:主要|具体)?(?:表现|体现)(?:在|为)[：:，,]?"
-                         r"|主要(?:存在|有)(?:在|于)?[：:，,]?"
-                         r"|(?<=不足|问题|短板|差距|环节|之处|困难|方面)[。，,]?(?:主要是|比如|例如|如)[：:，,]?")
+                         r"|主要(?:存在|有)(?:在|于)?[：:，,]?|(?:还|仍|也|依然)存在(?:在|于)?"
+                         r"|(?<=不足|问题|短板|差距|环节|之处|地方|困难|方面)[。，,]?(?:主要是|比如|例如|如)[：:，,]?")
 # a word that states a deficiency: a problem clause carries one
-_DEFICIENCY = re.compile(r"有待|不足|不够|尚需|仍需|还需|亟需|亟待|尚未|尚不|欠缺|缺乏|滞后|单一|薄弱|还要再|需进一步"
+_DEFICIENCY = re.compile(r"有待|不足|不够|差距|尚需|仍需|还需|亟需|亟待|尚未|尚不|欠缺|缺乏|滞后|单一|薄弱|还要再|需进一步"
                          r"|较(?:弱|低|小|少|差|慢|窄|薄)|偏(?:低|少|弱|慢|窄)"
                          r"|不(?:强|高|全|深|广|多|到位|及时|规范|完善|健全|平衡|明显|精准|充分|丰富|紧密|细致|仔细|准确|统一|均衡|灵活)")
 
@@ -191,9 +191,17 @@ def _trim(p: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+_TABLE_DEBRIS = re.compile(r"\d{7,}")
+_UNIT_CELL = re.compile(r"[条件个项次]\d{2,}[\u4e00-\u9fff.]")   # 申请数|条|00 run together
+
+
 def _not_an_item(s: str) -> bool:
-    """An announcement of what follows, a progress remark, or a bare 无."""
+    """An announcement of what follows, a progress remark, a bare 无, or a table run into text
+    (``网站公开条179533042.政府公报公开条07…``: digits of several cells glued together)."""
     core = s.rstrip(_STRIP_TAIL)
+    if (_TABLE_DEBRIS.search(core) or sum(c.isdigit() for c in core) > 0.25 * len(core)
+            or len(_UNIT_CELL.findall(core)) >= 2):
+        return True
     return bool(_ANNOUNCE.search(core) or _ANNOUNCE.search(s) or _PROGRESS.match(core) or _NOTHING.match(core))
 
 
@@ -237,17 +245,27 @@ _RESPONSE = re.compile(r"针对(?:上述|以上|这些|前述|此类|这类)?(?:
 _SENTENCE_END = re.compile(r"[。！？!?]")
 _COLON = re.compile(r"[：:]")
 _AFTER_NOUN = re.compile(r"[。，,]?(?:主要是|比如|例如|如)")
-_LIST_END = re.compile(r"(?:(?:主要|具体)?(?:表现|体现)(?:在|为)|主要是|主要有|主要存在在?|比如|例如|如)[：:，,]?$")
+_LIST_END = re.compile(r"(?:(?:主要|具体)?(?:表现|体现)(?:在|为)|主要是|主要有|存在在?|比如|例如|如)[：:，,]?$")
+
+
+_ANNOUNCING = re.compile(r"[^。：:]{0,40}?(?:以下|如下|下列|几个方面|[两三四五六几]个?方面)[^。：:]{0,20}[：:]")
+
+
+def _announces_measures(p: str, s: int) -> bool:
+    """The sentence at ``s`` announces a list of measures (``因此，我们考虑从以下三个方面作进一步的改进：``)."""
+    m = _ANNOUNCING.match(p, s)
+    return bool(m) and _classify(m.group()[:-1]) == "improvements"
 
 
 def _segments(para: _Para) -> list[_Para]:
     """A paragraph cut where a sentence opens a new part: a heading label (``改进情况：``),
-    ``下一步，我们将`` or ``针对上述问题，``."""
+    ``下一步，我们将``, ``针对上述问题，`` or a sentence announcing measures (``…从以下方面改进：``)."""
     p = para.text
     cuts = [0]
     for m in _SENTENCE_END.finditer(p):
         s = m.end()
-        if s < len(p) and (_heading(p[s:]) or _NEXT_STEP.match(p, s) or _RESPONSE.match(p, s)):
+        if s < len(p) and (_heading(p[s:]) or _NEXT_STEP.match(p, s) or _RESPONSE.match(p, s)
+                           or _announces_measures(p, s)):
             cuts.append(s)
     if len(cuts) == 1:
         return [para]
@@ -266,12 +284,15 @@ def _lead_end(p: str, at: int, first: int | None) -> int | None:
     if colon and colon.start() - at <= 60 and "。" not in p[at:colon.start()] and _classify(p[at:colon.start()]):
         return colon.end()
     first_end = sentence_end.start() if sentence_end else len(p)
-    for m in _LIST_INTRO.finditer(p, at, stop):
-        # in the first sentence any of them; later, only a list that follows a problem noun
-        # (``……但也存在一些薄弱环节。如……``, ``……还存在一些问题，例如：……``): what comes before is preamble
-        if m.start() <= first_end or _AFTER_NOUN.match(m.group()):
-            return m.end()
-    return None
+    intros = list(_LIST_INTRO.finditer(p, at, stop))
+    # in the first sentence the last of them (``仍存在不足的地方，如……``); later, only a list that
+    # follows a problem noun (``……但也存在一些薄弱环节。如……``, ``……还存在一些问题，例如：……``):
+    # what comes before is preamble
+    in_first = [m for m in intros if m.start() <= first_end]
+    if in_first:
+        return in_first[-1].end()
+    later = [m for m in intros if _AFTER_NOUN.match(m.group())]
+    return later[0].end() if later else None
 
 
 def split_problems(text: str, span: Span) -> list[tuple[Span, Mode]]:
@@ -346,7 +367,10 @@ class RuleExtractor:
         improvements: list[NarrativeItem] = []
         sec = sections.get("problems")
         if sec is not None:
-            for span, mode in split_problems(text, sec.span):
+            start, end = sec.span
+            if sections.trailer is not None and start <= sections.trailer[0] < end:
+                end = sections.trailer[0]  # 五 is the last section: the signature and date end it
+            for span, mode in split_problems(text, (start, end)):
                 item = NarrativeItem(clean_item(text[span[0]:span[1]]), span, "exact")
                 (problems if mode == "problems" else improvements).append(item)
         channels: tuple = ()
