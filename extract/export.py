@@ -191,7 +191,11 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
 
 def report_row(record: Record | Mapping) -> dict[str, Any]:
     """One ``reports.csv`` row: the record's meta, status, finding counts and every value."""
-    d = _as_dict(record)
+    return _report_row(_as_dict(record))[0]
+
+
+def _report_row(d: Mapping) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the ``reports.csv`` row, the record's values flattened to dotted keys)."""
     meta = d.get("meta") or {}
     narr = d.get("narrative") or {}
     findings = d.get("findings") or []
@@ -218,7 +222,7 @@ def report_row(record: Record | Mapping) -> dict[str, Any]:
             _flatten(table, d[table], flat)
     for c in VALUE_COLUMNS:
         row[c] = flat.get(c)
-    return row
+    return row, flat
 
 
 def finding_rows(record: Record | Mapping) -> list[dict[str, Any]]:
@@ -319,12 +323,12 @@ _KEY_INDEX: dict[str, int] | None = None
 STAGED_ROWS = "rows.jsonl"
 
 
-def staged_line(record: Mapping, report: Mapping) -> str:
+def staged_line(record: Mapping, report: Mapping, flat: Mapping[str, Any]) -> str:
     """One JSON line holding a record's rows of every long table, for ``extract.store`` to load.
 
-    ``report`` is the record's ``report_row``. Cells go as parallel lists (codebook index, value,
-    span start, span end): one ``json.dumps`` per record instead of a CSV row per cell keeps the
-    data outputs nearly free while a batch runs.
+    ``report`` and ``flat`` are the record's ``reports.csv`` row and its flattened values. Cells
+    go as parallel lists (codebook index, value, span): one ``json.dumps`` per record instead of a
+    CSV row per cell keeps the data outputs nearly free while a batch runs.
     """
     global _KEY_INDEX
     if _KEY_INDEX is None:
@@ -335,26 +339,8 @@ def staged_line(record: Mapping, report: Mapping) -> str:
     rep = {c: (src.get(c) if c in ("sha256", "format", "bytes") else d.get("seconds") if c == "seconds"
                else report.get(c)) for c, _ in REPORT_TABLE_COLUMNS}
     spans = d.get("spans") or {}
-    ci: list[int] = []
-    cv: list[Any] = []
-    cs: list[Any] = []
-    ce: list[Any] = []
-    for table in ("active_disclosure", "applications", "review_litigation"):
-        values = d.get(table)
-        if not values:
-            continue
-        for row, v in values.items():
-            pairs = ((f"{table}.{row}.{col}", x) for col, x in v.items()) if isinstance(v, dict) \
-                else ((f"{table}.{row}", v),)
-            for key, x in pairs:
-                n = index.get(key)
-                if n is None:
-                    continue
-                sp = spans.get(key)
-                ci.append(n)
-                cv.append(x)
-                cs.append(sp[0] if sp else None)
-                ce.append(sp[1] if sp else None)
+    keys = [k for k in flat if k in index]     # the values the record has, blanks included
+    cells = {"i": [index[k] for k in keys], "v": [flat[k] for k in keys], "sp": [spans.get(k) for k in keys]}
     findings = [{"seq": i, "check": f.get("check"), "table_key": f.get("table"), "severity": f.get("severity"),
                  "cells": ";".join(f.get("cells") or ()), "expected": f.get("expected"), "actual": f.get("actual"),
                  "message": f.get("message")} for i, f in enumerate(d.get("findings") or [])]
@@ -372,7 +358,7 @@ def staged_line(record: Mapping, report: Mapping) -> str:
         sp = c.get("span")
         channels.append({"seq": i, "type": c.get("type"), "name": c.get("name"),
                          "span_start": sp[0] if sp else None, "span_end": sp[1] if sp else None})
-    return json_text({"report": rep, "cells": {"i": ci, "v": cv, "s": cs, "e": ce}, "findings": findings,
+    return json_text({"report": rep, "cells": cells, "findings": findings,
                       "narrative_items": items, "channels": channels}) + "\n"
 
 
@@ -533,7 +519,7 @@ class OutputWriter:
 
     def _write_rows(self, d: Mapping) -> None:
         self.counts[RECORDS] += 1
-        row = report_row(d)
+        row, flat = _report_row(d)
         self._csv[REPORTS].writerow(spreadsheet_safe(row))
         for r in finding_rows(d):
             self._csv[FINDINGS].writerow(spreadsheet_safe(r))
@@ -543,7 +529,7 @@ class OutputWriter:
             self._csv[ERRORS].writerow(spreadsheet_safe(e))
             self.counts[ERRORS] += 1
         if self.data:
-            self._files[STAGED_ROWS].write(staged_line(d, row))
+            self._files[STAGED_ROWS].write(staged_line(d, row, flat))
 
     def write_skipped(self, path: str | os.PathLike, reason: str) -> None:
         """An ``errors.csv`` row for a file that was not read (see ``skipped_row``)."""

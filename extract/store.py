@@ -68,7 +68,7 @@ def load(con, stage: str | os.PathLike) -> None:
     """Create the tables and views in ``con`` from the staged rows (``export.staged_line``) of ``stage``."""
     path = Path(stage) / STAGED_ROWS
     columns = {"report": _struct(LONG_TABLES["reports"], skip=()),
-               "cells": "STRUCT(i BIGINT[], v DOUBLE[], s BIGINT[], e BIGINT[])",
+               "cells": "STRUCT(i BIGINT[], v DOUBLE[], sp BIGINT[][])",
                **{t: _struct(LONG_TABLES[t]) + "[]" for t in ("findings", "narrative_items", "channels")}}
     spec = ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in columns.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_json({_lit(str(path))}, "
@@ -82,8 +82,8 @@ def load(con, stage: str | os.PathLike) -> None:
     cb = ", ".join(f"cb.{_q(c)}" for c in ("table_key", "row_key", "column_key", "key"))
     con.execute(f"""CREATE OR REPLACE TABLE cells AS
         WITH u AS (SELECT report.id AS report_id, unnest(cells.i) AS i, unnest(cells.v) AS value,
-                          unnest(cells.s) AS span_start, unnest(cells.e) AS span_end FROM staged)
-        SELECT u.report_id, {cb}, u.value, u.span_start, u.span_end, cb.label
+                          unnest(cells.sp) AS sp FROM staged)
+        SELECT u.report_id, {cb}, u.value, u.sp[1] AS span_start, u.sp[2] AS span_end, cb.label
         FROM u JOIN codebook_index cb ON cb.i = u.i""")
     for t in ("findings", "narrative_items", "channels"):
         con.execute(f"""CREATE OR REPLACE TABLE {t} AS
