@@ -8,7 +8,9 @@ Copies the bundled text samples N times into a temp folder, then
 1. runs ``xxgk extract DIR -o OUT --jobs J`` as a subprocess; start-up (interpreter, imports,
    worker spawn, measured by a run on one file) is reported separately from the per-report rate;
 2. runs ``extract.batch.iter_batch`` in this process (no output files);
-3. with ``--profile``, profiles ``iter_batch(jobs=1)`` with cProfile and prints the hotspots.
+3. with ``--profile``, profiles ``iter_batch(jobs=1)`` with cProfile and prints the hotspots;
+4. with ``--duckdb``, runs the CLI with ``--no-duckdb`` (CSV only) and with ``--duckdb``, alternating,
+   ``--rounds`` times each, and compares the best wall times (target: DuckDB within 15 %).
 
 Peak RSS is sampled from /proc: the largest process (the CLI or one of its workers) and the whole
 tree together.
@@ -76,17 +78,28 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_cli(inp: Path, out: Path, jobs: int, narrative: str) -> tuple[float, float, float]:
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+LAST_CPU = [0.0]
+
+
+def run_cli(inp: Path, out: Path, jobs: int, narrative: str, *extra: str) -> tuple[float, float, float]:
     """Wall seconds, and the peak RSS (MB) of the largest process and of the whole process tree,
-    sampled every 20 ms from /proc (the CLI's workers are grandchildren of this process)."""
+    sampled every 20 ms from /proc (the CLI's workers are grandchildren of this process).
+    ``LAST_CPU[0]``: CPU seconds of the run's process tree (less sensitive to a busy machine)."""
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen([*xxgk(), "extract", str(inp), "-o", str(out), "--jobs", str(jobs),
-                             "--narrative", narrative, "-q"], stdout=subprocess.DEVNULL)
+                             "--narrative", narrative, "-q", "--force", *extra], stdout=subprocess.DEVNULL)
     one = tree = 0.0
     while proc.poll() is None:
         rss = [_rss_mb(p) for p in _tree(proc.pid)]
         one, tree = max(one, max(rss, default=0.0)), max(tree, sum(rss))
         time.sleep(0.02)
+    LAST_CPU[0] = _children_cpu() - cpu0
     return time.perf_counter() - t0, one, tree
 
 
@@ -101,6 +114,8 @@ def main() -> None:
     ap.add_argument("--narrative", default="rules", choices=["rules", "none"])
     ap.add_argument("--profile", action="store_true", help="profile the in-process pipeline")
     ap.add_argument("--skip-cli", action="store_true")
+    ap.add_argument("--duckdb", action="store_true", help="compare CSV-only with DuckDB output on")
+    ap.add_argument("--rounds", type=int, default=2, help="runs of each for --duckdb (best is kept)")
     args = ap.parse_args()
 
     from extract.batch import iter_batch
@@ -115,15 +130,34 @@ def main() -> None:
         print(f"corpus: {len(files)} text reports ({sum(f.stat().st_size for f in files) / 1e6:.1f} MB), "
               f"jobs={args.jobs}, narrative={args.narrative}")
 
-        if not args.skip_cli:
-            startup, _, _ = run_cli(one, tmp_p / "out1", args.jobs, args.narrative)
-            total, rss_one, rss_tree = run_cli(corpus, tmp_p / "out", args.jobs, args.narrative)
+        if not args.skip_cli and not args.duckdb:
+            startup, _, _ = run_cli(one, tmp_p / "out1", args.jobs, args.narrative, "--no-duckdb")
+            total, rss_one, rss_tree = run_cli(corpus, tmp_p / "out", args.jobs, args.narrative, "--no-duckdb")
             n_out = sum(1 for _ in (tmp_p / "out" / "records.jsonl").open(encoding="utf-8"))
             work = max(total - startup, 1e-9)
             print(f"cli:        {total:.2f} s total, {startup:.2f} s start-up (one-file run), "
                   f"{len(files) / total:.0f} reports/s overall, {(len(files) - 1) / work:.0f} reports/s "
                   f"excluding start-up; {n_out} records written; peak RSS {rss_one:.0f} MB in one process, "
                   f"{rss_tree:.0f} MB for the CLI and its workers together")
+
+        if args.duckdb:
+            best = {"--no-duckdb": float("inf"), "--duckdb": float("inf")}
+            cpu = {"--no-duckdb": float("inf"), "--duckdb": float("inf")}
+            for _ in range(args.rounds):
+                for flag in best:
+                    dt, _, _ = run_cli(corpus, tmp_p / "out-db", args.jobs, args.narrative, flag)
+                    best[flag] = min(best[flag], dt)
+                    cpu[flag] = min(cpu[flag], LAST_CPU[0])
+                    print(f"  {flag}: {dt:.2f} s wall, {LAST_CPU[0]:.2f} s CPU", flush=True)
+            with_db = tmp_p / "out-db" / "xxgk.duckdb"
+            assert with_db.exists(), "the last --duckdb run wrote no database"
+            csv_s, db_s = best["--no-duckdb"], best["--duckdb"]
+            print(f"duckdb:     CSV only {csv_s:.2f} s ({len(files) / csv_s:.0f} reports/s), with DuckDB "
+                  f"{db_s:.2f} s ({len(files) / db_s:.0f} reports/s): {100 * (db_s / csv_s - 1):+.1f} % time "
+                  f"(best of {args.rounds}); CPU of the process tree {cpu['--no-duckdb']:.2f} s vs "
+                  f"{cpu['--duckdb']:.2f} s ({100 * (cpu['--duckdb'] / cpu['--no-duckdb'] - 1):+.1f} %); "
+                  f"database {with_db.stat().st_size / 1e6:.1f} MB")
+            return
 
         for jobs in sorted({1, args.jobs}):
             t0 = time.perf_counter()

@@ -463,6 +463,7 @@ class OutputWriter:
                 w.writeheader()
             self._csv[name] = w
         if self.data:
+            _preload_duckdb()
             self._stage.mkdir(exist_ok=True)
             self._files[STAGED_ROWS] = (self._stage / STAGED_ROWS).open(mode, encoding="utf-8", newline="\n")
 
@@ -594,6 +595,19 @@ class OutputWriter:
                 pass
         if self._stage.exists():
             shutil.rmtree(self._stage)
+
+
+def _preload_duckdb() -> None:
+    """Import duckdb in a background thread while the batch starts (workers loading their models leave
+    this process idle), so the commit does not pay for the import at the end."""
+    import threading
+
+    def load() -> None:
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            pass
+    threading.Thread(target=load, name="xxgk-duckdb-import", daemon=True).start()
 
 
 def has_checkpoint(outdir: str | os.PathLike) -> bool:
