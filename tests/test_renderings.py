@@ -133,9 +133,14 @@ _HEADERS = {
 }
 
 
-def _pdftotext_section3(header: str = "all_broken") -> str:
+_ON_ROWS = ("unavailable_still_unclear", "rejected_complaint", "rejected_duplicate", "rejected_publication",
+            "rejected_excessive", "rejected_confirmation", "other_no_correction", "other_other")
+
+
+def _pdftotext_section3(header: str = "all_broken", vertical_on_rows: bool = False) -> str:
     """pdftotext -layout of the template's section 三: columns as runs of spaces, applicant names
-    broken over lines (``_HEADERS``), the group label one character per line between the rows, a
+    broken over lines (``_HEADERS``), the group label one character per line — on lines of its own
+    between the rows, or (``vertical_on_rows``) at the start of the row lines beside it —, a
     wrapped label with its values on its middle line, and a page break (number, running header)
     mid-table."""
     def pad(s, w):
@@ -149,12 +154,13 @@ def _pdftotext_section3(header: str = "all_broken") -> str:
             lines += ["        2.申请人逾期未按收费通知要求缴纳费用、行政机关不再",
                       "    (六) 其他处理" + " " * 30 + nums, "        处理其政府信息公开申请", ""]
             continue
-        lines.append(pad(_GROUP.get(key, ""), 16) + pad(label, 44) + nums)
+        start = vertical.pop(0) if vertical_on_rows and key in _ON_ROWS else ""
+        lines.append(pad(start, 3) + pad(_GROUP.get(key, ""), 13) + pad(label, 44) + nums)
         if key == "withheld_query_matters":   # the page ends inside the table
             lines += ["", "", "                       -4-", "\f                 政府信息公开工作年度报告", ""]
-        elif "disclosed" <= key and vertical and key not in ("new_received", "carried_over"):
+        elif not vertical_on_rows and vertical and key not in ("new_received", "carried_over"):
             lines.append(vertical.pop(0))    # the vertical group label, one character per line
-    return "\n".join(lines)
+    return "\n".join(lines + vertical)
 
 
 def _check(rec, *, errors_on=(), warned=()):
@@ -171,9 +177,10 @@ def _check(rec, *, errors_on=(), warned=()):
         assert any(f.check == check for f in warns), [f.check for f in warns]
 
 
+@pytest.mark.parametrize("vertical_on_rows", [False, True])
 @pytest.mark.parametrize("header", sorted(_HEADERS))
-def test_pdftotext_layout_of_the_template(header):
-    text = _report(_pdftotext_section3(header))
+def test_pdftotext_layout_of_the_template(header, vertical_on_rows):
+    text = _report(_pdftotext_section3(header, vertical_on_rows))
     assert "社会公益组织" not in text and "法律服务机构" not in text
     rec = extract.parse_text(text, narrative="none")
     _check(rec)

@@ -161,6 +161,9 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
                 pending += row.label
             continue
         key = match_row(row.label)
+        if key is None and len(row.labels) > 1 and len(row.labels[0].text) == 1:
+            # a character of a vertical group label (三 / 、 / 本 …) printed at the start of the line
+            key = match_row(fold("".join(t.text for t in row.labels[1:])))
         if pending and key in (None, "other_handled"):
             # the label wrapped over lines around its values: the lines above name the row, and a
             # group label printed beside the values (（六）其他处理) does not
