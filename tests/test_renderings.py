@@ -245,3 +245,26 @@ def test_an_unlabelled_row_that_breaks_the_identities_is_left_empty():
                              narrative="none")
     _check(rec, errors_on=("carried_forward",))
     assert any(f.check == "applications.unlabelled_row" and f.severity == "error" for f in rec.findings)
+
+
+def test_converter_markdown_of_section_two_one_table_per_item():
+    """Section 二 as a converter writes it: one pipe table per 第二十条 item, placeholder headers,
+    page footers between them; and (in a .txt) the same read by content."""
+    two = "\n\n".join([
+        "|第二十条第（一）项|数据1|数据2|数据3|\n|---|---|---|---|\n|信息内容|本年制发件数|本年废止件数|现行有效件数|\n"
+        "|规章|0|0|0|\n|行政规范性文件|5|2|40|",
+        "— 2 —",
+        "|第二十条第（五）项|数据1|\n|---|---|\n|信息内容|本年处理决定数量|\n|行政许可|15|",
+        "|第二十条第（六）项|数据1|\n|---|---|\n|信息内容|本年处理决定数量|\n|行政处罚|3|\n|行政强制|0|",
+        "— 3 —",
+        "|第二十条第（八）项|数据1|\n|---|---|\n|信息内容|本年收费金额（单位：万元）|\n|行政事业性收费|1.5|"])
+    text = _report(_markdown_section3()).replace(
+        "第二十条第（五）项\n信息内容 本年处理决定数量\n行政许可 15\n", two + "\n")
+    for fmt in ("markdown", "text"):
+        rec = extract.parse_text(text, format=fmt, narrative="none")
+        assert rec.to_dict()["active_disclosure"] == {
+            "regulations": {"issued": 0, "repealed": 0, "in_force": 0},
+            "normative_documents": {"issued": 5, "repealed": 2, "in_force": 40},
+            "licensing_decisions": 15, "punishment_decisions": 3, "coercion_decisions": 0, "fees_wan_yuan": 1.5}
+        assert not [f for f in rec.findings if f.table == "active_disclosure" and f.severity == "error"]
+        _check(rec)
