@@ -195,17 +195,16 @@ def _ruled_cells(edges: list[dict]) -> list[list[tuple]]:
     return [t for t in cells_to_tables(cells) if len(t) >= 2]
 
 
-def _chars_of(text: str, word_boxes, quad, score: float, px: float) -> list[dict]:
-    """A recognised line's characters, placed by the engine's per-word boxes (split evenly within each)."""
+def _chars_of(text: str, quad, score: float, px: float, words=None) -> list[dict]:
+    """A recognised line's characters. ``words`` are the engine's ``(text, box, score)`` per word (a CJK
+    character, or a run of digits/Latin): each word's box is split evenly among its characters; without
+    them the line's box is."""
+    pieces = [(w, b, float(c)) for w, b, c in words if w.strip()] if words else []
+    if not pieces or "".join(w for w, _, _ in pieces).replace(" ", "") != text.replace(" ", ""):
+        pieces = [(text, quad, score)]
     chars: list[dict] = []
-    words = [w for w in text.split(" ") if w] if word_boxes and len(word_boxes) != len(text.replace(" ", "")) else None
-    if word_boxes and words and len(words) == len(word_boxes):
-        pieces = list(zip(words, word_boxes))
-    elif word_boxes and len(word_boxes) == len(text.replace(" ", "")):
-        pieces = list(zip(text.replace(" ", ""), word_boxes))
-    else:
-        pieces = [(text.replace(" ", ""), quad)]
-    for piece, box in pieces:
+    for piece, box, conf in pieces:
+        piece = piece.replace(" ", "")
         xs = [p[0] for p in box]
         ys = [p[1] for p in box]
         x0, x1, top, bottom = min(xs) * px, max(xs) * px, min(ys) * px, max(ys) * px
@@ -213,7 +212,7 @@ def _chars_of(text: str, word_boxes, quad, score: float, px: float) -> list[dict
         for i, ch in enumerate(piece):
             chars.append({"text": ch, "x0": x0 + i * step, "x1": x0 + (i + 1) * step, "top": top,
                           "bottom": bottom, "doctop": top, "upright": True, "size": bottom - top,
-                          "score": score, "object_type": "char"})
+                          "score": min(score, conf), "object_type": "char"})
     return chars
 
 
@@ -248,12 +247,34 @@ def _reread_empty_cells(engine, clean, tables: list[list[tuple]], chars: list[di
         text = text.strip()
         if text:
             quad = [[cx0, cy0], [cx1, cy0], [cx1, cy1], [cx0, cy1]]
-            out.extend(_chars_of(text, None, quad, float(score), px))
+            out.extend(_chars_of(text, quad, float(score), px))
     return out
 
 
-def _shift(boxes, dx: int, dy: int):
-    return [[[p[0] + dx, p[1] + dy] for p in box] for box in boxes] if boxes else boxes
+def _kept_rows(inked, keep: int):
+    """Row indices of a page: every row, but of a blank band longer than ``2 * keep`` rows only its
+    first and last ``keep`` (the text either side keeps its margin)."""
+    import numpy as np
+
+    out: list[int] = []
+    run: list[int] = []
+    for y, has in enumerate(inked):
+        if has:
+            out.extend(run if len(run) <= 2 * keep else run[:keep] + run[-keep:])
+            run = []
+            out.append(y)
+        else:
+            run.append(y)
+    out.extend(run[:keep])
+    return np.asarray(out, dtype=np.intp)
+
+
+def _back(boxes, dx: int, rows):
+    """Boxes found on the compacted image, in page pixels."""
+    if not boxes:
+        return boxes
+    last = len(rows) - 1
+    return [[[p[0] + dx, float(rows[min(max(int(round(p[1])), 0), last)])] for p in box] for box in boxes]
 
 
 def scan_image(img, dpi: float) -> PageScan:
@@ -269,24 +290,28 @@ def scan_image(img, dpi: float) -> PageScan:
     clean[lines > 0] = 255
     # a lower box threshold than the engine's 0.5 keeps the lone narrow digits of a table; a low
     # recognition score is kept and reported (LOW_CONFIDENCE), not dropped
-    # detection costs by the pixel: only the part of the page with ink goes to the engine
-    ys, xs = np.nonzero(clean < 160)
+    # detection costs by the pixel: the engine gets the columns with ink, and the rows with ink with
+    # every wide blank band between them cut short; ``rows`` maps its rows back to the page's
+    ink = clean < 160
     chars: list[dict] = []
     n, total = 0, 0.0
+    xs = np.flatnonzero(ink.any(axis=0))
     if len(xs):
         h, w = clean.shape
-        y0, y1 = max(0, int(ys.min()) - 24), min(h, int(ys.max()) + 25)
-        x0, x1 = max(0, int(xs.min()) - 24), min(w, int(xs.max()) + 25)
-        res, _ = engine(cv2.cvtColor(np.ascontiguousarray(clean[y0:y1, x0:x1]), cv2.COLOR_GRAY2BGR),
-                        return_word_box=True, box_thresh=0.3, text_score=0.3)
+        x0, x1 = max(0, int(xs[0]) - 24), min(w, int(xs[-1]) + 25)
+        rows = _kept_rows(ink.any(axis=1), keep=24)
+        part = np.ascontiguousarray(clean[rows, x0:x1])
+        res, _ = engine(cv2.cvtColor(part, cv2.COLOR_GRAY2BGR), return_word_box=True, box_thresh=0.3,
+                        text_score=0.3)
         for item in res or []:
+            # [box, text, score, word boxes, word texts, word scores] (return_word_box=True)
             quad, text, score = item[0], item[1], float(item[2])
-            words = item[3] if len(item) > 3 else None
             if not text.strip():
                 continue
             n += 1
             total += score
-            chars.extend(_chars_of(text, _shift(words, x0, y0), _shift([quad], x0, y0)[0], score, px))
+            words = list(zip(item[4], _back(item[3], x0, rows), item[5])) if len(item) > 5 else None
+            chars.extend(_chars_of(text, _back([quad], x0, rows)[0], score, px, words))
     tables = _ruled_cells(edges)
     extra = _reread_empty_cells(engine, clean, tables, chars, px)
     for c in extra:
