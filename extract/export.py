@@ -359,7 +359,7 @@ def staged_line(record: Mapping, report: Mapping, flat: Mapping[str, Any]) -> st
         channels.append({"seq": i, "type": c.get("type"), "name": c.get("name"),
                          "span_start": sp[0] if sp else None, "span_end": sp[1] if sp else None})
     return json_text({"report": rep, "cells": cells, "findings": findings,
-                      "narrative_items": items, "channels": channels}) + "\n"
+                      "narrative_items": items, "channels": channels}, exact=False) + "\n"
 
 
 def record_json(record: Record | Mapping, *, include_text: bool = False) -> str:
@@ -379,12 +379,15 @@ def spreadsheet_safe(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for k, v in row.items()}
 
 
-def json_text(d: Any) -> str:
+def json_text(d: Any, *, exact: bool = True) -> str:
     """``json.dumps`` that never fails on a lone surrogate (a file name that is not UTF-8, as Python
-    decodes it): such a character is written as its ``\\udcXX`` escape, which ``json.loads`` reads
-    back to the same string, so ``os.fsencode`` gives the file name's bytes again."""
+    decodes it). ``exact``: such a character is written as its ``\\udcXX`` JSON escape, which
+    ``json.loads`` reads back to the same string, so ``os.fsencode`` gives the file name's bytes
+    again (records.jsonl). Otherwise as the six characters ``\\udcXX``, as in the CSVs: DuckDB and
+    Parquet hold only valid UTF-8."""
     s = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+    esc = "\\u" if exact else "\\\\u"
+    return _LONE_SURROGATE.sub(lambda m: f"{esc}{ord(m.group()):04x}", s)
 
 
 # -- writers (I/O) ----------------------------------------------------------------

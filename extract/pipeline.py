@@ -86,7 +86,8 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
     """Run every stage after ingest on one Document."""
     t0 = time.perf_counter()
     rid = id or record_id(doc.path)
-    src = source or Source(path=doc.path, sha256=_sha256(doc.text.encode("utf-8")), format=doc.format,
+    text_bytes = doc.text.encode("utf-8", "surrogatepass")   # a lone surrogate in a caller's string
+    src = source or Source(path=doc.path, sha256=_sha256(text_bytes), format=doc.format,
                            encoding=doc.encoding, ocr=doc.ocr.to_dict() if doc.ocr else None)
     doc = relayout(doc)
     sections = find_sections(doc)

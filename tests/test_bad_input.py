@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,8 +17,10 @@ from typer.testing import CliRunner
 import extract
 import extract.batch as batch
 import extract.cli.extract_cmd as extract_cmd
+import extract.pipeline
+import hostile
 from extract.cli import _register, app
-from extract.export import OUTPUT_FILES, read_csv_rows, read_records
+from extract.export import OUTPUT_FILES, json_text, read_csv_rows, read_records
 
 _register()
 SAMPLES = Path(__file__).resolve().parent.parent / "eval" / "samples"
@@ -129,3 +136,168 @@ def test_a_report_cut_off_before_section_five_is_partial_and_says_so(stop_before
     checks = {f.check for f in rec.findings}
     assert ("report.truncated" in checks) is truncated      # a report without 六 is not called truncated
     assert rec.status == ("partial" if truncated else "ok")
+
+
+# -- the hostile corpus (issue 12): each input a record or an error row, the batch intact -------
+
+@pytest.fixture()
+def hostile_dir(tmp_path) -> Path:
+    d = tmp_path / "hostile"
+    d.mkdir()
+    text = hostile.GOOD.read_text(encoding="utf-8")
+    shutil.copy(hostile.GOOD, d / "good.txt")
+    (d / "self_ref.pdf").write_bytes(hostile.self_referential_pdf())
+    hostile.docx_zip_bomb(d / "bomb.docx")
+    (d / "huge_spans.html").write_text(hostile.huge_span_html(), encoding="utf-8")
+    (d / "nested.html").write_text(hostile.nested_divs_html(), encoding="utf-8")
+    (d / "long_numbers.txt").write_text(hostile.with_long_numbers(text), encoding="utf-8")
+    # a UTF-16 surrogate encoded on its own (CESU-8 style): not UTF-8, never a lone surrogate in the record
+    (d / "surrogate.txt").write_bytes(text[:300].encode("utf-8") + b"\xed\xa0\x80" + text[300:].encode("utf-8"))
+    (d / "formula.txt").write_text(text.replace("焦作市人民政府办公室", hostile.FORMULA_AGENCY + "焦作市人民政府办公室"),
+                                   encoding="utf-8")
+    (d / "+formula_name.txt").write_text(text, encoding="utf-8")
+    with open(os.path.join(os.fsencode(d), b"gbk_\xc4\xea_\xb1\xa8.txt"), "wb") as f:   # 年_报 in GBK bytes
+        f.write(text.encode("utf-8"))
+    return d
+
+
+def test_hostile_corpus_ends_as_records_and_error_rows_with_the_batch_intact(hostile_dir, tmp_path):
+    out = tmp_path / "out"
+    t0 = time.monotonic()
+    res = _run(hostile_dir, "-o", out, "--narrative", "none", "--jobs", "2", "--file-timeout", "10", "-q")
+    assert time.monotonic() - t0 < 90
+    assert res.exit_code == 1, res.output
+    recs = {os.fsencode(Path(r["source"]["path"]).name): r for r in read_records(out / "records.jsonl")}
+    inputs = set(os.listdir(os.fsencode(hostile_dir)))
+    assert set(recs) == inputs                              # the GBK file name round-trips byte for byte
+    by = {os.fsdecode(k): r for k, r in recs.items()}
+    errors = {Path(e["path"]).name: e for e in read_csv_rows(out / "errors.csv")}
+
+    assert by["good.txt"]["status"] == "ok" and by["+formula_name.txt"]["status"] == "ok"
+    assert by["self_ref.pdf"]["error_code"] == "E310" and "timed out after 10 s" in by["self_ref.pdf"]["error"]
+    assert by["bomb.docx"]["error_code"] == "E100" and "would unpack to 1,200 MB" in by["bomb.docx"]["error"]
+    assert {"self_ref.pdf", "bomb.docx"} <= set(errors)
+    for name in ("huge_spans.html", "nested.html"):          # read, whatever they hold
+        assert by[name]["status"] in ("ok", "partial", "failed") and (by[name]["status"] != "failed"
+                                                                     or by[name]["error_code"] == "E200")
+    assert by["nested.html"]["meta"]["agency"] == "某某局"
+    long = by["long_numbers.txt"]
+    assert long["status"] != "failed" and long["applications"]["new_received"]["total"] is None
+    assert any(f["check"].startswith("applications.") and f["severity"] == "error" for f in long["findings"])
+    assert by["surrogate.txt"]["status"] in ("ok", "failed")
+    # the formula is kept as written in JSONL and neutralised in every CSV cell that shows it
+    formula = by["formula.txt"]
+    assert formula["meta"]["agency"].startswith(hostile.FORMULA_AGENCY)
+    rows = {Path(r["path"]).name: r for r in read_csv_rows(out / "reports.csv")}
+    assert rows["formula.txt"]["agency"] == "'" + formula["meta"]["agency"]
+    assert rows["+formula_name.txt"]["id"] == "'" + by["+formula_name.txt"]["id"] == "'+formula_name"
+    assert all(not v.startswith(("=", "+", "-", "@")) for r in rows.values() for v in r.values())
+    # the non-UTF-8 name is in the CSVs as backslash escapes (valid UTF-8), not lost
+    gbk = os.fsdecode(b"gbk_\xc4\xea_\xb1\xa8.txt")
+    assert by[gbk]["status"] == "ok"
+    assert "gbk_\\udcc4\\udcea_\\udcb1\\udca8.txt" in rows
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    size = hostile.docx_zip_bomb(bomb)
+    assert size < 2 * 1024 * 1024
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rec = extract.pipeline.safe_parse_file(bomb, narrative=None)
+    grew_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert rec.status == "failed" and rec.error_code == "E100" and "zip" in rec.error
+    assert grew_kb < 100 * 1024                                   # 1.2 GB was never unpacked
+
+
+@pytest.mark.parametrize("html", [hostile.huge_span_html(), hostile.nested_divs_html()],
+                         ids=["rowspan0-colspan1000", "10000-nested-divs"])
+def test_hostile_html_is_read_without_recursion_or_quadratic_growth(html):
+    t0 = time.monotonic()
+    rec = extract.parse_text(html, format="html", narrative=None)
+    assert time.monotonic() - t0 < 20                            # was 3.5 minutes / RecursionError
+    assert rec.status in ("ok", "partial", "failed")
+
+
+def test_html_span_expansion_is_capped():
+    from extract.ingest.html import _MAX_GRID_POSITIONS, _grid
+    rows = [[("x", -1, 1000), (str(i), 1, 1)] for i in range(3000)]
+    grid = _grid(rows)
+    assert sum(len(r) for r in grid) <= _MAX_GRID_POSITIONS + 2 * len(rows)
+    assert grid[1][1].text == "1"              # the spans that fit are still resolved, each row keeps its value
+
+
+@pytest.mark.parametrize("digits", [16, 400, 5000])
+def test_numbers_of_hundreds_of_digits_are_a_finding_not_an_exception(digits):
+    rec = extract.parse_text(hostile.with_long_numbers(hostile.GOOD.read_text(encoding="utf-8"), digits),
+                             narrative=None)
+    assert rec.value("applications")["new_received"]["total"] is None
+    assert any(f.table == "applications" and f.severity == "error" for f in rec.findings)
+
+
+def test_a_lone_surrogate_in_text_is_no_exception():
+    text = hostile.GOOD.read_text(encoding="utf-8")
+    rec = extract.parse_text(text[:200] + "\ud800" + text[200:], narrative="rules")
+    assert rec.status == "ok"
+    line = json_text(rec.to_dict())
+    assert "\\ud800" in line and json.loads(line)["status"] == "ok"
+
+
+def test_parse_number_range():
+    from extract.textnorm import MAX_NUMBER_DIGITS, parse_number
+    assert parse_number("9" * MAX_NUMBER_DIGITS) == int("9" * MAX_NUMBER_DIGITS)
+    assert parse_number("9" * (MAX_NUMBER_DIGITS + 1)) is None
+    assert parse_number("1" * 5000) is None and parse_number("1" + "0" * 400 + ".5") is None
+    assert parse_number("000000000000000000000012") == 12 and parse_number("1,024") == 1024
+
+
+def test_the_run_solver_gives_up_in_time_with_a_clear_reason(monkeypatch):
+    from extract.tables import solve as solver
+    from extract.tables.identities import Identity
+    monkeypatch.setattr(solver, "MAX_SOLVE_SECONDS", 0.0)
+    cols = tuple(f"r.c{i}" for i in range(4))
+    readings = solver.run_readings("1" * 40, 0, 4)
+    irr = solver.Irregular("r", cols, tuple(readings), "run", "digits ran together")
+    idn = Identity(check="t.sum", describe="c0 = c1 + c2 + c3", lhs=(cols[0],), rhs=cols[1:])
+    (res,) = solver.solve({}, [irr], [idn])
+    assert res.values is None and res.survivors == solver.GAVE_UP
+    from extract.tables.common import irregular_finding
+    f = irregular_finding("applications", irr, "row", False, res.survivors)
+    assert "too many readings to try" in f.message and f.severity == "error"
+
+
+def _can_drop_root_read_rights() -> str | None:
+    if shutil.which("setpriv") is None:
+        return "setpriv (util-linux) is not installed"
+    probe = subprocess.run(["setpriv", "--bounding-set=-dac_override,-dac_read_search", "true"],
+                           capture_output=True)
+    return None if probe.returncode == 0 else "cannot drop CAP_DAC_OVERRIDE here (setpriv failed)"
+
+
+def test_an_unreadable_subfolder_is_reported_and_a_file_in_it_is_an_error_row(tmp_path):
+    # Tests run as root, for whom chmod 000 changes nothing: the CLI runs without the capabilities
+    # that let root read any folder (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), as an ordinary user would.
+    reason = _can_drop_root_read_rights() if os.geteuid() == 0 else None
+    if reason:
+        pytest.skip(reason)
+    d = tmp_path / "in"
+    (d / "locked").mkdir(parents=True)
+    shutil.copy(hostile.GOOD, d / "good.txt")
+    shutil.copy(hostile.GOOD, d / "locked" / "hidden.txt")
+    (d / "locked").chmod(0)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "extract", "extract", str(d), str(d / "locked" / "hidden.txt"), "-o", str(out),
+           "--narrative", "none", "-q"]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *cmd]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, PYTHONPATH=str(Path(extract.__file__).parent.parent)))
+    finally:
+        (d / "locked").chmod(0o755)
+    assert res.returncode == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    errors = {Path(e["path"]).name: e for e in read_csv_rows(out / "errors.csv")}
+    assert "folder cannot be read" in errors["locked"]["error"]
+    assert errors["hidden.txt"]["error_code"].startswith("E1") and "Permission denied" in errors["hidden.txt"]["error"]
+    assert [r["status"] for r in read_records(out / "records.jsonl")
+            if Path(r["source"]["path"]).name == "good.txt"] == ["ok"]
