@@ -65,7 +65,7 @@ class OcrInfo:
     whose text boxes scored below the threshold, with that score."""
 
     engine: str
-    version: str
+    version: str | None
     pages: tuple[int, ...]                   # the 1-based pages read by OCR
     mean_confidence: float | None            # over every recognised text box
     low_confidence: tuple[tuple[Span, float], ...] = ()

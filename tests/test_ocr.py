@@ -222,6 +222,47 @@ def test_low_confidence_cells_are_named_in_an_info_finding():
         ("ocr.low_confidence", "info", ("applications.disclosed.total",))]
 
 
+# -- from positioned characters to a Document (pure: no OCR needed) -----------------
+
+@pytest.mark.parametrize("text, read, flagged", [
+    ("0", "0", False), ("12", "12", False), ("o", "0", True), ("D", "0", True), ("1o", "10", True),
+    ("l", "1", True), ("3.5", "3.5", False), ("总计", "总计", False), ("Do", "00", True), ("abc", "abc", False),
+])
+def test_cell_from_ocr_reads_lookalike_letters_as_digits_and_flags_them(text, read, flagged):
+    cell = ocr.cell_from_ocr(text, 0.99)
+    assert str(cell) == read and (cell.score < ocr.LOW_CONFIDENCE) == flagged
+
+
+def _chars(text: str, x0: float, top: float, score: float = 0.99, w: float = 10.0) -> list[dict]:
+    return [{"text": ch, "x0": x0 + i * w, "x1": x0 + (i + 1) * w, "top": top, "bottom": top + 10,
+             "doctop": top, "upright": True, "size": 10.0, "score": score, "object_type": "char"}
+            for i, ch in enumerate(text)]
+
+
+def test_scanned_characters_and_ruling_lines_are_laid_out_like_a_text_layer():
+    """A PageScan as the engine would give it: a heading line, and a 3x3 ruled table whose one cell was
+    read with a low score. The PDF layout stages make a paragraph and a table of it."""
+    from extract.ingest.pdf import document_from_scans
+
+    xs, ys = [50, 150, 250, 350], [100, 120, 140, 160]
+    cells = [[(xs[c], ys[r], xs[c + 1], ys[r + 1]) for r in range(3) for c in range(3)]]
+    texts = [["信息内容", "本年", "上年"], ["行政许可", "12", "7"], ["行政处罚", "3", "o"]]
+    chars = _chars("二、主动公开政府信息情况", 50, 60)
+    for r in range(3):
+        for c in range(3):
+            chars += _chars(texts[r][c], xs[c] + 3, ys[r] + 5, score=0.6 if (r, c) == (1, 2) else 0.99)
+    scan = ocr.PageScan(width=595, height=842, chars=chars, edges=[], cells=cells, boxes=10, score_sum=9.5)
+    doc = document_from_scans([scan], path="scan.png", format="image")
+    assert doc.text.splitlines() == ["二、主动公开政府信息情况", "信息内容\t本年\t上年", "行政许可\t12\t7",
+                                     "行政处罚\t3\t0"]
+    (table,) = doc.tables
+    assert doc.ocr.pages == (1,) and doc.ocr.mean_confidence == pytest.approx(0.95)
+    low = {doc.text[a:b] for (a, b), _ in doc.ocr.low_confidence}
+    assert low == {"7", "0"}, "the low-scored cell and the letter read as a digit"
+    assert [(c.text, doc.text[c.span[0]:c.span[1]]) for c in table.rows[2]] == [("行政处罚", "行政处罚"), ("3", "3"),
+                                                                                ("0", "0")]
+
+
 # -- the engine -------------------------------------------------------------------------
 
 @needs_ocr

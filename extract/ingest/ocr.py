@@ -98,9 +98,12 @@ def available() -> bool:
     return importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
 
-def engine_version() -> str:
-    from importlib.metadata import version
-    return version(ENGINE)
+def engine_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(ENGINE)
+    except PackageNotFoundError:
+        return None
 
 
 @functools.cache
@@ -216,11 +219,12 @@ def _chars_of(text: str, quad, score: float, px: float, words=None) -> list[dict
     return chars
 
 
-def _reread_empty_cells(engine, clean, tables: list[list[tuple]], chars: list[dict], px: float) -> list[dict]:
-    """A ruled cell with ink but no character: recognise its ink alone (no detection)."""
+def _reread_empty_cells(engine, clean, tables: list[list[tuple]], chars: list[dict],
+                        px: float) -> list[list[dict]]:
+    """A ruled cell with ink but no character: recognise its ink alone (no detection); its characters."""
     import numpy as np
 
-    out: list[dict] = []
+    out: list[list[dict]] = []
     crops, where = [], []
     h, w = clean.shape
     for table in tables:
@@ -247,7 +251,7 @@ def _reread_empty_cells(engine, clean, tables: list[list[tuple]], chars: list[di
         text = text.strip()
         if text:
             quad = [[cx0, cy0], [cx1, cy0], [cx1, cy1], [cx0, cy1]]
-            out.extend(_chars_of(text, quad, float(score), px))
+            out.append(_chars_of(text, quad, float(score), px))
     return out
 
 
@@ -288,10 +292,10 @@ def scan_image(img, dpi: float) -> PageScan:
     lines, edges = _rulings(grey, px)
     clean = grey.copy()
     clean[lines > 0] = 255
-    # a lower box threshold than the engine's 0.5 keeps the lone narrow digits of a table; a low
-    # recognition score is kept and reported (LOW_CONFIDENCE), not dropped
     # detection costs by the pixel: the engine gets the columns with ink, and the rows with ink with
-    # every wide blank band between them cut short; ``rows`` maps its rows back to the page's
+    # every wide blank band between them cut short (``rows`` maps its rows back to the page's). A box
+    # threshold lower than the engine's 0.5 keeps the lone narrow digits of a table; a low recognition
+    # score is kept and reported (LOW_CONFIDENCE), not dropped.
     ink = clean < 160
     chars: list[dict] = []
     n, total = 0, 0.0
@@ -313,11 +317,10 @@ def scan_image(img, dpi: float) -> PageScan:
             words = list(zip(item[4], _back(item[3], x0, rows), item[5])) if len(item) > 5 else None
             chars.extend(_chars_of(text, _back([quad], x0, rows)[0], score, px, words))
     tables = _ruled_cells(edges)
-    extra = _reread_empty_cells(engine, clean, tables, chars, px)
-    for c in extra:
+    for found in _reread_empty_cells(engine, clean, tables, chars, px):
         n += 1
-        total += c["score"]
-    chars.extend(extra)
+        total += found[0]["score"]
+        chars.extend(found)
     h, w = grey.shape
     return PageScan(width=w * px, height=h * px, chars=chars, edges=edges, cells=tables, boxes=n,
                     score_sum=total)
@@ -337,10 +340,7 @@ def scan_pdf_page(page) -> PageScan:
         except Exception:  # an image pdfium cannot size: keep the default
             pass
     dpi = min(max(dpi, _MIN_DPI), _MAX_DPI)
-    img = page.render(scale=dpi / 72.0, grayscale=True).to_pil()
-    scan = scan_image(img, dpi)
-    # points as the PDF has them (the render rounds to whole pixels)
-    return scan
+    return scan_image(page.render(scale=dpi / 72.0, grayscale=True).to_pil(), dpi)
 
 
 # -- image files ----------------------------------------------------------------
