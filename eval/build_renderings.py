@@ -12,7 +12,7 @@ This script makes that text with the tools people use, so the readers are measur
    the table broken across a page (header repeated, page number and running header between).
 2. Renders every PDF sample (``eval/samples/*_pdf.pdf`` and the PDFs of step 1) through
    ``pdftotext -layout`` (poppler-utils), pdfplumber ``extract_text()``, PyMuPDF ``get_text()``
-   and the pymupdf4llm PDF→Markdown converter; and every HTML sample (``eval/samples/*.html``)
+   and two PDF→Markdown converters (pymupdf4llm, markitdown); and every HTML sample (``eval/samples/*.html``)
    as a crawler saves it: BeautifulSoup ``get_text()`` with the body on ONE line, under
    ``标题:`` / ``发布时间:`` / ``原文链接:`` header lines and a ``==== 正文 ====`` separator.
 
@@ -113,6 +113,11 @@ def pymupdf4llm_markdown(pdf: Path) -> str:
     return pymupdf4llm.to_markdown(str(pdf), use_ocr=False, show_progress=False)
 
 
+def markitdown_markdown(pdf: Path) -> str:
+    from markitdown import MarkItDown
+    return MarkItDown().convert(str(pdf)).text_content
+
+
 @dataclass(frozen=True)
 class Tool:
     name: str        # suffix of the rendering's stem
@@ -126,6 +131,7 @@ PDF_TOOLS = (
     Tool("pdfplumber", "txt", "pdfplumber extract_text()", pdfplumber_text),
     Tool("pymupdf", "txt", "PyMuPDF page.get_text()", pymupdf_text),
     Tool("pymupdf4llm", "md", "the pymupdf4llm PDF-to-Markdown converter", pymupdf4llm_markdown),
+    Tool("markitdown", "md", "Microsoft's markitdown PDF-to-Markdown converter", markitdown_markdown),
 )
 
 

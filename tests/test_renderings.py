@@ -29,13 +29,14 @@ CASES = list(_cases())
 
 def test_the_corpus_covers_every_tool_and_shape():
     stems = [c.id for c in CASES]
-    for tool in ("__pdftotext", "__pdfplumber", "__pymupdf", "__pymupdf4llm", "__oneline"):
+    pdf_tools = ("__pdftotext", "__pdfplumber", "__pymupdf", "__pymupdf4llm", "__markitdown")
+    for tool in pdf_tools + ("__oneline",):
         assert any(s.endswith(tool) for s in stems), tool
     # the PDFs laid out like the official template, and each of them through every PDF tool
     templates = [s for s in stems if s.endswith("_template_pdf")]
     assert len(templates) >= 2
     for t in templates:
-        assert sum(s.startswith(t + "__") for s in stems) == 4
+        assert sorted(s[len(t):] for s in stems if s.startswith(t + "__")) == sorted(pdf_tools)
 
 
 def _cells(table: dict | None, prefix: str):

@@ -125,6 +125,12 @@ def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
         while vals and vals[-1].kind == "blank":
             vals.pop()
             edge += 1
+        if vals and labels and vals[0].span[0] == labels[-1].span[1]:
+            # digits glued to the label's own text (a converter pulled a value into the label cell):
+            # the blank cells right after them are still the label area, not blank values
+            while len(vals) > 1 and vals[1].kind == "blank":
+                del vals[1]
+                edge += 1
     span = (cells[0][1][0], cells[-1][1][1])
     return Row(labels=labels, values=tuple(vals), edge_blanks=edge, span=span, grid=grid,
                label=fold("".join(t.text for t in labels)), loose=not grid and len(cells) == 1)
@@ -196,12 +202,15 @@ def _phantom_columns(doc: Document, table: Table, span: Span) -> frozenset[int]:
     start, end = span
     value_rows = [r for r in table.rows
                   if r and start <= r[0].span[0] < end and any(_is_value_text(c.text) for c in r)]
-    if len(value_rows) < 3:
+    if len(value_rows) < 2:
         return frozenset()
     cols = {c.col for r in value_rows for c in r if _is_value_text(c.text)}
     lo, hi = min(cols), max(cols)
+    # with three value rows or more, blank in all of them is enough; with two, the column must have
+    # no text at all, header included (a lone separator column)
+    rows = value_rows if len(value_rows) >= 3 else table.rows
     return frozenset(j for j in range(lo + 1, hi)
-                     if not any(c.col == j and c.text.strip() for r in value_rows for c in r))
+                     if not any(c.col == j and c.text.strip() for r in rows for c in r))
 
 
 def _append_text_row(out: list[Row], row: Row) -> None:
