@@ -269,3 +269,34 @@ def test_converter_markdown_of_section_two_one_table_per_item():
             "licensing_decisions": 15, "punishment_decisions": 3, "coercion_decisions": 0, "fees_wan_yuan": 1.5}
         assert not [f for f in rec.findings if f.table == "active_disclosure" and f.severity == "error"]
         _check(rec)
+
+
+def _markitdown_section3() -> str:
+    """A pdfplumber-based converter's section 三 (markitdown): a pipe table for nearly every row (its
+    ``| --- |`` line under the row), several numbers in one cell (``| 4 1 | 0 0 |``), the vertical
+    group label's characters as loose lines between the tables, and one row whose first number is
+    glued onto its label (``(一) 予以公开3``) with the cell it came from left blank."""
+    out = ["申请人情况", "法人或其他组织",
+           "| (本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和) |  |  | 总计 |",
+           "| --- | --- | --- | --- |", "| | 自然 | 社会 法律 | |", "| | 人 商业 科研 | 公益 服务 其他 | |",
+           "| | 企业 机构 | | |", "组织 机构"]
+    vertical = list("三、本年度办理结果")
+    for n, (key, label) in enumerate(_LABELS):
+        v = _vals(key)
+        group = _GROUP.get(key, "")
+        first = f"{v[0]} {v[1]} {v[2]}"
+        if key == "disclosed":                    # the glued one: 3 values, then its own cell blank
+            row = f"| {label}{v[0]} | | {v[1]} {v[2]} | {v[3]} {v[4]} {v[5]} | {v[6]} |"
+        else:
+            row = f"| {group} | {label} | {first} | {v[3]} {v[4]} {v[5]} | {v[6]} |"
+        out += [row, "| --- | --- | --- | --- | --- |"]
+        if 3 <= n and vertical:
+            out.append(vertical.pop(0))
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text"])
+def test_converter_markdown_a_table_per_row_with_numbers_sharing_cells(fmt):
+    text = _report(_markitdown_section3())
+    rec = extract.parse_text(text, format=fmt, narrative="none")
+    _check(rec)
