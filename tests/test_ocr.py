@@ -127,6 +127,10 @@ def test_scan_without_the_extra_says_how_to_enable_ocr(tmp_path, monkeypatch):
         read_pdf(p.read_bytes(), str(p))
     assert e.value.reason.startswith(NO_TEXT_LAYER) and INSTALL_HINT in e.value.reason
     assert e.value.path == str(p)
+    text_pdf = SAMPLES / "018_shanyang_qzf_2023_pdf.pdf"
+    with pytest.raises(IngestError, match="OCR was asked for every page"):
+        read_pdf(text_pdf.read_bytes(), str(text_pdf), ocr="force")
+    assert read_pdf(text_pdf.read_bytes(), str(text_pdf), ocr="auto").ocr is None
     img = tmp_path / "page.png"
     from PIL import Image
     Image.new("L", (200, 100), 255).save(img)

@@ -627,10 +627,13 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
                         f"to read it by OCR install the ocr extra: {_ocr.INSTALL_HINT}")
                 raise IngestError(f"{NO_TEXT_LAYER}; {hint}", path=path)
             if not _ocr.available():
+                if mode == "force":
+                    raise IngestError(f"OCR was asked for every page; install the ocr extra: {_ocr.INSTALL_HINT}",
+                                      path=path)
                 scanned = []
             heights = [float(p.height) for p in pages]
             offsets = [sum(heights[:i]) for i in range(len(pages))]
-            scans = _scan_pages(data, scanned, path)
+            scans = _scan_pages(data, scanned)
             per_page = [_scan_items(scans[i], i + 1, offsets[i], ruled, borderless) if i in scans else
                         _page_items(p, i + 1, offsets[i], ruled, borderless) for i, p in enumerate(pages)]
         except IngestError:
@@ -640,7 +643,7 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
     return _document(per_page, heights, offsets, path=path, format="pdf", scans=scans)
 
 
-def _scan_pages(data: bytes, which: list[int], path: str | None) -> dict:
+def _scan_pages(data: bytes, which: list[int]) -> dict:
     """The pages (0-based) read by OCR: ``{index: ocr.PageScan}``."""
     if not which:
         return {}
