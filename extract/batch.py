@@ -32,7 +32,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import ConfigError, FileTimedOut, XxgkError
+from .errors import ConfigError, FileTimedOut, MemoryLimitExceeded, XxgkError
 from .narrative import NarrativeExtractor, get_extractor
 from .pipeline import _source_of, batch_ids, record_id, safe_parse_file
 from .record import Record
@@ -342,6 +342,9 @@ def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None, opti
                 yield fut.result()
             except FutureTimeout:
                 yield _timed_out(p, file_timeout or 0, "its worker was stopped and replaced")
+            except MemoryError:         # raised outside the parse (the record itself too large)
+                yield _failed(p, MemoryLimitExceeded(f"needed more than the worker's {memory_limit_mb} MB "
+                                                     f"memory limit", path=p))
             except ProcessExpired as e:
                 yield _failed(p, WorkerCrashed(f"the worker process died while parsing this file "
                                                f"(exit code {e.exitcode}); a new worker took its place", path=p))

@@ -182,3 +182,23 @@ def test_ctrl_c_stops_within_seconds_and_keeps_finished_reports(tmp_path):
     done = {Path(r["source"]["path"]).name for r in read_records(out / partial_name("records.jsonl"))}
     assert {f"a{i}.txt" for i in range(4)} <= done
     assert not any(n.endswith("_spin.pdf") for n in done)
+
+
+def hungry_one(path: str):
+    """Runs in the worker: a file named *hungry* asks for 4 GB, as a decompression bomb would."""
+    if "hungry" in Path(path).name:
+        blob = bytearray(4 << 30)
+        return blob                                # never reached under the limit
+    return batch._parse_one(path)
+
+
+def test_a_file_that_needs_too_much_memory_fails_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "_parse_one", hungry_one)
+    d = tmp_path / "in"
+    d.mkdir()
+    names = ["a.txt", "b_hungry.txt", "c.txt"]
+    for n in names:
+        shutil.copy(GOOD, d / n)
+    recs = list(batch.iter_batch([d / n for n in names], jobs=2, narrative="none", memory_limit_mb=256))
+    assert [r.status for r in recs] == ["ok", "failed", "ok"]
+    assert recs[1].error_code == "E311" and "256 MB" in recs[1].error
