@@ -5,9 +5,10 @@
 ``NULL`` for a blank) and writes the database and/or one Parquet file per table, all under
 temporary names that the writer moves into place with the other outputs.
 
-Tables: ``reports`` (a row per report), ``cells`` (a row per table value: report_id, table_key,
-row_key, column_key, key, value, span, Chinese label), ``findings``, ``narrative_items``,
-``channels``, ``codebook``. Views: ``reports_wide`` (``reports`` plus one typed column per value,
+Tables: ``reports`` (a row per report), ``cell_values`` (a row per table value: report_id, codebook
+position, value, span), ``findings``, ``narrative_items``, ``channels``, ``codebook``. Views:
+``cells`` (``cell_values`` with the key, table_key, row_key, column_key and Chinese label spelled
+out from the codebook), ``reports_wide`` (``reports`` plus one typed column per value,
 named with underscores: ``applications_new_received_total``), ``indicators`` (derived per report,
 ``extract.indicators``) and ``carry_over`` (an agency's consecutive years side by side).
 
@@ -26,7 +27,7 @@ from .export import CODEBOOK_COLUMNS, LONG_TABLES, STAGED_ROWS, codebook
 
 DATABASE = "xxgk.duckdb"
 PARQUET_DIR = "parquet"
-PARQUET_TABLES = (*LONG_TABLES, "codebook", "reports_wide")
+PARQUET_TABLES = (*LONG_TABLES, "codebook", "reports_wide")   # cells and reports_wide are views, written in full
 
 
 def require_duckdb() -> None:
@@ -73,24 +74,27 @@ def load(con, stage: str | os.PathLike) -> None:
     spec = ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in columns.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_json({_lit(str(path))}, "
                 f"format = 'newline_delimited', columns = {{{spec}}}, maximum_object_size = 268435456)")
-    con.execute("CREATE OR REPLACE TABLE codebook (" + ", ".join(f"{_q(c)} VARCHAR" for c in CODEBOOK_COLUMNS) + ")")
+    con.execute("CREATE OR REPLACE TABLE codebook (position BIGINT, "
+                + ", ".join(f"{_q(c)} VARCHAR" for c in CODEBOOK_COLUMNS) + ")")
     con.execute("INSERT INTO codebook VALUES " + ", ".join(
-        "(" + ", ".join("NULL" if r[c] is None else _lit(r[c]) for c in CODEBOOK_COLUMNS) + ")" for r in codebook()))
+        f"({i}, " + ", ".join("NULL" if r[c] is None else _lit(r[c]) for c in CODEBOOK_COLUMNS) + ")"
+        for i, r in enumerate(codebook())))
     con.execute(f"CREATE OR REPLACE TABLE reports AS SELECT {_select(LONG_TABLES['reports'], 'report')} FROM staged")
-    con.execute("""CREATE OR REPLACE TEMP TABLE codebook_index AS
-                   SELECT (row_number() OVER () - 1) AS i, * FROM codebook""")
+    # the values, compact (a codebook position per cell); the view ``cells`` adds the key and label columns
+    con.execute("""CREATE OR REPLACE TABLE cell_values AS
+        SELECT report_id, position, value, sp[1] AS span_start, sp[2] AS span_end
+        FROM (SELECT report.id AS report_id, unnest(cells.i) AS position, unnest(cells.v) AS value,
+                     unnest(cells.sp) AS sp FROM staged)""")
     cb = ", ".join(f"cb.{_q(c)}" for c in ("table_key", "row_key", "column_key", "key"))
-    con.execute(f"""CREATE OR REPLACE TABLE cells AS
-        WITH u AS (SELECT report.id AS report_id, unnest(cells.i) AS i, unnest(cells.v) AS value,
-                          unnest(cells.sp) AS sp FROM staged)
-        SELECT u.report_id, {cb}, u.value, u.sp[1] AS span_start, u.sp[2] AS span_end, cb.label
-        FROM u JOIN codebook_index cb ON cb.i = u.i""")
+    con.execute(f"""CREATE OR REPLACE VIEW cells AS
+        SELECT v.report_id, {cb}, v.value, v.span_start, v.span_end, cb.label
+        FROM cell_values v JOIN codebook cb ON cb.position = v.position""")
     for t in ("findings", "narrative_items", "channels"):
+        extra = (", CASE WHEN x.cells IS NULL THEN [] ELSE string_split(x.cells, ';') END AS cell_keys"
+                 if t == "findings" else "")
         con.execute(f"""CREATE OR REPLACE TABLE {t} AS
-            SELECT report_id, {_select(LONG_TABLES[t], 'x')}
+            SELECT report_id, {_select(LONG_TABLES[t], 'x')}{extra}
             FROM (SELECT report.id AS report_id, unnest({t}) AS x FROM staged)""")
-    con.execute("ALTER TABLE findings ADD COLUMN cell_keys VARCHAR[]")
-    con.execute("UPDATE findings SET cell_keys = CASE WHEN cells IS NULL THEN [] ELSE string_split(cells, ';') END")
     con.execute("DROP TABLE staged")
     con.execute(wide_view_sql())
     from .indicators import create_views
