@@ -363,28 +363,43 @@ class _Deadline(BaseException):
 
 
 def _parse_in_process(p: str, narrative, file_timeout: float | None) -> Record:
-    """``safe_parse_file`` in this process, stopped by SIGALRM after ``file_timeout`` s (main thread, POSIX)."""
-    use_alarm = (file_timeout and hasattr(signal, "setitimer")
-                 and threading.current_thread() is threading.main_thread())
-    if not use_alarm:
+    """``safe_parse_file`` in this process, stopped by SIGALRM after ``file_timeout`` s (main thread, POSIX).
+
+    The alarm re-fires every half second: clean-up code run by the first interruption (a ``with``
+    block's ``__exit__``) can spin on the same broken input, and is interrupted too. Ctrl-C arms
+    it as well, so a parse stuck that way still stops at the first Ctrl-C.
+    """
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return safe_parse_file(p, narrative=narrative)
+    interrupted = False
 
     def alarm(signum, frame):
         raise _Deadline()
 
+    def ctrl_c(signum, frame):
+        nonlocal interrupted
+        interrupted = True
+        signal.setitimer(signal.ITIMER_REAL, 0.2, 0.2)
+        raise KeyboardInterrupt
+
     previous = signal.signal(signal.SIGALRM, alarm)
+    previous_int = signal.signal(signal.SIGINT, ctrl_c) if signal.getsignal(signal.SIGINT) is \
+        signal.default_int_handler else None
     try:
-        # re-fired every half second: clean-up code run by the first interruption (a ``with``
-        # block's ``__exit__``) can spin on the same broken input, and is interrupted too
-        signal.setitimer(signal.ITIMER_REAL, file_timeout, 0.5)
+        if file_timeout:
+            signal.setitimer(signal.ITIMER_REAL, file_timeout, 0.5)
         try:
             return safe_parse_file(p, narrative=narrative)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _Deadline:
-        return _timed_out(p, file_timeout, "the parse was interrupted")
+        if interrupted:
+            raise KeyboardInterrupt from None
+        return _timed_out(p, file_timeout or 0, "the parse was interrupted")
     finally:
         signal.signal(signal.SIGALRM, previous)
+        if previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
 
 
 def _iter_threads(paths: Iterable, extractor: NarrativeExtractor | None, threads: int) -> Iterator[Record]:
