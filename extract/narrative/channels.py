@@ -2,10 +2,11 @@
 
 Where: the report's opening lines (``本报告的电子版在…网站公布``) and sections 一, 二, 五 and 六.
 The text is cut into clauses (between ，；。！？); a line break inside a sentence (a
-wrapped line: ``政⏎府网站``) does not cut, and is left out of the clause. A clause that
-holds a channel word goes through the spaCy pipeline of ``.nlp`` (jieba tokens with
-part-of-speech tags, compounds such as ``电视广播`` split at the channel words they hide;
-an EntityRuler labels each channel word with its type; quoted names are spans).
+wrapped line: ``政⏎府网站``) does not cut, and is left out of the clause. The clauses that
+hold a channel word go through the spaCy pipeline of ``.nlp`` together, as one Doc with a
+line break between clauses (jieba tokens with part-of-speech tags, channel words found by
+pattern even where jieba hides or cuts them: ``电视广播``, ``村务公开|栏``; an EntityRuler
+labels each channel word with its type; quoted names are spans).
 
 Which mentions count. Outside section 五 a mention counts unless its clause is clearly
 not about publishing there: monitoring, inspecting or ranking sites (``对全区政府网站进行
@@ -51,6 +52,7 @@ name before a phrase, else the longest):
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -78,6 +80,7 @@ _GOVERNMENT = re.compile(r"(?:政府|管委会|党工委|实验区|新区|开发
 MAX_NAME = 24
 
 _CUT = frozenset("，,；;。！？!?")
+_RUN = re.compile(r"[^\n\r]+")
 _SENTENCE_CUT = frozenset("。！？!?")
 _ENUM_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.．是]|\d{1,2}[.、．]|[①-⑩])")
 # a prefilter: only clauses holding a channel word (or a quoted name that may be one) are tokenized
@@ -89,17 +92,22 @@ _FUTURE = re.compile(r"将|拟|计划|争取|力争|今后|下一步")
 _MONITOR = re.compile(r"监控|监测|普查|抽查|检查|考核|评估|测评|排名|评比|评议|巡查|通报")
 _UPKEEP = re.compile(r"维护|运维|改版|改造|升级|整合|迁移|集约|建设|管理|调整|优化|整改|防护")
 _INTERACT = re.compile(r"申请|信箱|咨询|留言|投诉|举报|诉求|热线|网上调查|互动交流|在线访谈")
-_DOC_TITLE = re.compile(r"《[^《》]*(?:关于|通知|办法|意见|规定|指引|条例|方案|规划|细则|决定|要点|指南|报告|通报|制度)[^《》]*》")
+_DOC_TITLE = re.compile(r"《[^《》\n]*(?:关于|通知|办法|意见|规定|指引|条例|方案|规划|细则|决定|要点|指南|报告|通报|制度)[^《》\n]*》")
 _PRINT_NAME = re.compile(r"(?:报|时报|刊|周刊|杂志)$")
 
 
 @dataclass(frozen=True, slots=True)
 class _Clause:
     text: str
-    index: tuple[int, ...]     # source offset of each character
+    runs: tuple[Span, ...]     # the source spans the text is made of (a wrapped line gives two)
     next_text: str             # the next clause of the same sentence, or ""
     sentence: str              # the whole sentence
     plan: bool                 # in section 五
+
+    @property
+    def index(self) -> tuple[int, ...]:
+        """The source offset of each character."""
+        return tuple(i for a, b in self.runs for i in range(a, b))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,51 +144,70 @@ def channels_in(text: str, spans: Iterable[Span], *, plans: Iterable[Span] = ())
     for start, end in spans:
         plan = any(a <= start and end <= b for a, b in plans)
         for c in _clauses(text, start, end, plan):
-            if "\t" not in c.text and _ANY_WORD.search(c.text) and _counts(c):
+            if "\t" not in c.text and _counts(c):
                 todo.append(c)
-    mentions: list[_Mention] = []
-    if todo:
-        docs = channel_pipeline().pipe(c.text for c in todo)
-        for clause, doc in zip(todo, docs):
-            mentions.extend(_doc_mentions(doc, clause, text))
-    return _merge(mentions)
+    if not todo:
+        return []
+    # one Doc for all the clauses (a line break between them stops every name and pattern):
+    # spaCy's cost per Doc is paid once per report, not once per clause
+    joined = "\n".join(c.text for c in todo)
+    index: list[int] = []
+    starts: list[int] = []
+    for c in todo:
+        starts.append(len(index))
+        index.extend(c.index)
+        index.append(-1)
+    upkeep = [bool(_UPKEEP.search(c.text)) for c in todo]
+    doc = channel_pipeline()(joined)
+    return _merge(_doc_mentions(doc, index, starts, upkeep, text))
 
 
 def _clauses(text: str, start: int, end: int, plan: bool) -> list[_Clause]:
-    """Clauses of ``text[start:end]``; a line break inside a sentence joins (and is dropped)."""
-    raw: list[tuple[str, tuple[int, ...], str, int]] = []   # text, index, the mark that ended it, sentence no.
-    chars: list[str] = []
-    index: list[int] = []
-    sent = 0
-
-    def flush(mark: str) -> None:
-        nonlocal chars, index
-        if chars and "".join(chars).strip():
-            raw.append(("".join(chars), tuple(index), mark, sent))
-        chars, index = [], []
-
-    for i in range(start, end):
-        c = text[i]
-        if c in _CUT:
-            flush(c)
-            if c in _SENTENCE_CUT:
-                sent += 1
-        elif c == "\n":
-            if not _wrapped(text, i, start, end):
-                flush("\n")
-                sent += 1
-        elif c != "\r":
-            chars.append(c)
-            index.append(i)
-    flush("")
-    sentences: dict[int, str] = {}
-    for t, _, mark, n in raw:
-        sentences[n] = sentences.get(n, "") + t + (mark if mark != "\n" else "")
+    """The clauses of ``text[start:end]`` that hold a channel word; a line break inside a sentence
+    joins (and is dropped). Found from the channel words out, so text without one costs nothing."""
     out = []
-    for k, (t, idx, mark, n) in enumerate(raw):
-        nxt = raw[k + 1][0] if k + 1 < len(raw) and raw[k + 1][3] == n and mark in "，,；;" else ""
-        out.append(_Clause(t, idx, nxt, sentences[n], plan))
+    done = start
+    for m in _ANY_WORD.finditer(text, start, end):
+        if m.start() < done:
+            continue  # in the clause already taken
+        a = _edge(text, m.start(), start, end, -1, _CUT)
+        b = _edge(text, m.end(), start, end, 1, _CUT)
+        done = b
+        nxt = ""
+        if b < end and text[b] in "，,；;":
+            nxt = _joined(text, b + 1, _edge(text, b + 1, start, end, 1, _CUT))[0]
+        sentence = ""
+        if plan:
+            sentence = _joined(text, _edge(text, a, start, end, -1, _SENTENCE_CUT),
+                               _edge(text, b, start, end, 1, _SENTENCE_CUT))[0]
+        t, runs = _joined(text, a, b)
+        if t.strip():
+            out.append(_Clause(t, runs, nxt, sentence, plan))
     return out
+
+
+def _edge(text: str, i: int, lo: int, hi: int, step: int, marks: frozenset[str]) -> int:
+    """Where the clause (or sentence) around ``i`` ends going ``step`` (-1 back, 1 on): at a mark or
+    at a line break that is not a wrap inside a sentence."""
+    if step < 0:
+        while i > lo:
+            c = text[i - 1]
+            if c in marks or (c == "\n" and not _wrapped(text, i - 1, lo, hi)):
+                return i
+            i -= 1
+        return lo
+    while i < hi:
+        c = text[i]
+        if c in marks or (c == "\n" and not _wrapped(text, i, lo, hi)):
+            return i
+        i += 1
+    return hi
+
+
+def _joined(text: str, a: int, b: int) -> tuple[str, tuple[Span, ...]]:
+    """``text[a:b]`` without its (wrapped) line breaks, and the source runs it is made of."""
+    runs = tuple(m.span() for m in _RUN.finditer(text, a, b))
+    return "".join(text[x:y] for x, y in runs), runs
 
 
 def _wrapped(text: str, i: int, start: int, end: int) -> bool:
@@ -203,28 +230,29 @@ def _counts(c: _Clause) -> bool:
     return True
 
 
-def _doc_mentions(doc, clause: _Clause, text: str) -> list[_Mention]:
-    """Mentions of one tokenized clause, with spans in source offsets."""
-    idx = clause.index
+def _doc_mentions(doc, idx: list[int], starts: list[int], upkeep: list[bool], text: str) -> list[_Mention]:
+    """Mentions in the Doc of the joined clauses (``idx``: the source offset of each character, -1
+    between clauses; ``starts``: where each clause begins; ``upkeep``: the clause speaks of upkeep)."""
 
     def src(a: int, b: int) -> Span:
         return (idx[a], idx[b - 1] + 1)
 
-    found: list[_Mention] = []
+    found: list[tuple[_Mention, int, int]] = []   # the mention, its start and end in the Doc's text
     quoted = [q for q in doc.spans["quoted"] if len(q.text) - 2 <= MAX_QUOTED]
-    titles = [m.span() for m in _DOC_TITLE.finditer(clause.text)]
+    titles = [m.span() for m in _DOC_TITLE.finditer(doc.text)]
     used_quotes: set[int] = set()
-    last_end = -1
-    upkeep = bool(_UPKEEP.search(clause.text))
+    last_end, last_clause = -1, -1
     for ent in doc.ents:
         if ent.label_ != "CHANNEL":
             continue
         kind: ChannelType = ent.ent_id_  # type: ignore[assignment]
+        clause = bisect_right(starts, ent.start_char) - 1
         if any(a <= ent.start_char and ent.end_char <= b for a, b in titles):
             continue  # a word inside a document's title
         if _chrome(text, idx[ent.start_char], idx[ent.end_char - 1] + 1):
             continue
-        if kind == "website" and ent.text in _COLUMNS and last_end >= 0 and ent.start_char - last_end <= 8:
+        if (kind == "website" and ent.text in _COLUMNS and clause == last_clause
+                and ent.start_char - last_end <= 8):
             last_end = ent.end_char
             continue  # a column of a site already named (…门户网站本局信息公开专栏)
         if any(q.start < ent.start and ent.end < q.end and _names_next(doc, q) for q in quoted):
@@ -232,19 +260,20 @@ def _doc_mentions(doc, clause: _Clause, text: str) -> list[_Mention]:
         name, start, end, q = _name(doc, ent, kind, quoted)
         if q is not None:
             used_quotes.add(q)
-        if upkeep and _quantified(doc, ent):
+        if upkeep[clause] and _quantified(doc, ent):
             continue  # upkeep of many bodies' sites (全区政府网站升级改造)
         is_quoted = q is not None
         prev = found[-1] if found else None
-        if (name is None and kind in _GENERIC and prev is not None and prev.kind in _PLATFORMS
-                and prev.name is not None and _coordinated(prev.span[1], idx[ent.start_char], clause)):
-            name, is_quoted = prev.name, prev.quoted  # “平安某某”抖音号和快手号: one account name for both
-            start = idx.index(prev.span[0])
-        found.append(_Mention(kind, name, src(start, end), ent.text, is_quoted))
-        last_end = ent.end_char
-    found.extend(_quoted_media(doc, quoted, used_quotes, titles, src))
-    found.sort(key=lambda m: m.span[0])
-    return found
+        if (name is None and kind in _GENERIC and prev is not None and prev[0].kind in _PLATFORMS
+                and prev[0].name is not None
+                and doc.text[prev[2]:ent.start_char].strip() in ("和", "及", "与", "、", "以及")):
+            name, is_quoted = prev[0].name, prev[0].quoted  # “平安某某”抖音号和快手号: one account name for both
+            start = prev[1]
+        found.append((_Mention(kind, name, src(start, end), ent.text, is_quoted), start, end))
+        last_end, last_clause = ent.end_char, clause
+    out = [m for m, _, _ in found] + _quoted_media(doc, quoted, used_quotes, titles, src)
+    out.sort(key=lambda m: m.span[0])
+    return out
 
 
 def _quoted_media(doc, quoted, used: set[int], titles, src) -> list[_Mention]:
@@ -380,16 +409,6 @@ def _bracketed(doc, ent) -> tuple[str, int] | None:
     if not (2 <= len(inner) <= MAX_NAME) or re.search(r"[A-Za-z0-9.:/]", inner):
         return None  # a URL or a count, not a name
     return inner, doc[j].idx + len(doc[j].text)
-
-
-def _coordinated(a: int, b: int, clause: _Clause) -> bool:
-    """Only a conjunction (和, 及, 与, 、) lies between source offsets ``a`` and ``b`` of the clause."""
-    try:
-        i = clause.index.index(a - 1) + 1
-        j = clause.index.index(b)
-    except ValueError:
-        return False
-    return clause.text[i:j].strip() in ("和", "及", "与", "、", "以及")
 
 
 def _names_next(doc, q) -> bool:

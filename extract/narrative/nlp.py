@@ -113,8 +113,11 @@ def _respect_channel_words(text: str, toks: list[tuple[int, int, str]]) -> list[
     end of a phrase (村务公开|栏). Words of the private dictionary (channel words, and the words
     that are not channels: 栏目) are left as cut, and so is a cut that would split a word of the
     text in two (每日|报送 holds no 日报)."""
+    whole = {(s, e) for s, e, t in toks if t == "nchn"}
     for m in _HIDDEN.finditer(text):
         a, b = m.span()
+        if (a, b) in whole:
+            continue  # the dictionary's own cut: the usual case
         covering = [(s, e, t) for s, e, t in toks if s < b and a < e]
         if any(t in ("nchn", "nnot") for _, _, t in covering):
             continue
