@@ -80,8 +80,8 @@ def _cell_tokens(text: str, start: int) -> list[Tok]:
             toks.append(Tok(t, span, "num", v, unit))
         elif is_null_marker(t):
             toks.append(Tok(t, span, "null"))
-        elif _SIGNED_RUN.match(t):
-            toks.append(Tok(t, span, "run"))
+        elif _SIGNED_RUN.match(t) or t.isascii() and t.isdigit():
+            toks.append(Tok(t, span, "run"))   # cells run together: too long to be one number
         else:
             g = _GLUED.match(t)
             if g and len(g.group(1)) >= 2:
@@ -92,7 +92,8 @@ def _cell_tokens(text: str, start: int) -> list[Tok]:
                     toks.append(Tok(run + (unit or ""), (cut, span[1]), "num", float(run), unit))
                 else:
                     toks.append(Tok(run, (cut, cut + len(run)), "run" if not unit else "num",
-                                    int(run) if run.isdigit() else None, unit))
+                                    int(run) if run.isdigit() and len(run) <= MAX_NUMBER_DIGITS else None,
+                                    unit))
             else:
                 toks.append(Tok(t, span, "label"))
     return toks
