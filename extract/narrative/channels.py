@@ -57,7 +57,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..types import Channel, ChannelType, Document, Sections, Span
-from .nlp import CHANNEL_WORDS, MAX_QUOTED, QUOTE_CLOSE, QUOTE_OPEN, channel_pipeline
+from .nlp import CHANNEL_WORDS, MAX_QUOTED, QUOTE_CLOSE, QUOTE_OPEN, channel_pipeline, word_pattern
 
 _NAMED_TYPES = frozenset({"website", "print", "other_platform"})
 _GENERIC = frozenset({"wechat", "wechat_channels", "weibo", "short_video", "app", "new_media"})
@@ -84,8 +84,7 @@ _RUN = re.compile(r"[^\n\r]+")
 _SENTENCE_CUT = frozenset("。！？!?")
 _ENUM_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.．是]|\d{1,2}[.、．]|[①-⑩])")
 # a prefilter: only clauses holding a channel word (or a quoted name that may be one) are tokenized
-_ANY_WORD = re.compile("|".join(sorted({re.escape(w) for ws in CHANNEL_WORDS.values() for w in ws},
-                                       key=len, reverse=True)) + r"|[”\"]等?活动|网[”\"]|报》")
+_ANY_WORD = re.compile(word_pattern({w for ws in CHANNEL_WORDS.values() for w in ws}) + r"|[”\"]等?活动|网[”\"]|报》")
 _PUBLISH = re.compile(r"发布(?!渠道|平台|机制|流程|审核|权限)|公示|刊登|刊发|推送|播报|播放|张贴|转载|登载|查阅"
                       r"|公开[^，,；;。]{0,10}信息|主动公开|为载体|载体|为核心|为主|为补充|宣传|更新")
 _FUTURE = re.compile(r"将|拟|计划|争取|力争|今后|下一步")
@@ -279,8 +278,9 @@ def _doc_mentions(doc, idx: list[int], starts: list[int], upkeep: list[bool], te
 def _quoted_media(doc, quoted, used: set[int], titles, src) -> list[_Mention]:
     """Quoted names that are media themselves: 《…报》 (print), “…网” (website), “…”(等)活动 (onsite)."""
     out = []
+    ents = [(e.start, e.end) for e in doc.ents]
     for k, q in enumerate(quoted):
-        if k in used or any(e.start <= q.start < e.end or q.start <= e.start < q.end for e in doc.ents):
+        if k in used or any(a <= q.start < b or q.start <= a < q.end for a, b in ents):
             continue
         if any(a <= q.start_char and q.end_char <= b for a, b in titles):
             continue
@@ -333,8 +333,8 @@ def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int, in
         for k, q in enumerate(quoted):
             if q.start < ent.start and ent.end < q.end:        # 《栎山日报》
                 return _inner(q), q.start_char, q.end_char, k
-            between = doc[q.end:ent.start]
-            if q.end <= ent.start and all(t.text in _QUALIFIERS for t in between):  # “焦作城管”(官方)公众号
+            if q.end <= ent.start <= q.end + 2 and all(doc[i].text in _QUALIFIERS for i in range(q.end, ent.start)):
+                # “焦作城管”(官方)公众号
                 return _inner(q), q.start_char, ent.end_char, k
     if kind in _PLATFORMS:
         bracket = _bracketed(doc, ent)

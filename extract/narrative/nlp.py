@@ -62,8 +62,30 @@ QUOTE_CLOSE = ("”", "》", "」", '"', "』")
 MAX_QUOTED = 20
 
 _lock = threading.Lock()
-# channel words by pattern over the text, longest first
-_HIDDEN = re.compile("|".join(sorted({re.escape(w) for ws in CHANNEL_WORDS.values() for w in ws}, key=len, reverse=True)))
+
+
+def word_pattern(words) -> str:
+    """A regex matching any of ``words``, the longest at each position, built as a trie
+    (网(?:站|…)|微(?:信…)…): at each position one branch is tried, not every word."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for c in w:
+            node = node.setdefault(c, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(c) + build(sub) for c, sub in sorted(node.items()) if c]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return build(trie)
+
+
+# channel words by pattern over the text, the longest at each position
+_HIDDEN = re.compile(word_pattern({w for ws in CHANNEL_WORDS.values() for w in ws}))
 _TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 
 

@@ -54,6 +54,7 @@ _PROGRESS = re.compile(r"^(?:目前|截至目前|当前|现)[，,]?(?:上述|以
                        r"|^(?:上述|以上|前述)(?:问题|工作|措施|整改)[^，,。；;]{0,10}(?:正在|已经|已|均已)[^，,。；;]{0,10}[。]?$")
 _NOTHING = re.compile(r"(?:无|暂无|没有|不存在|无此类情况|无相关情况)[。.]?$")  # a section 五 that says only 无
 _SENT_END = "。！？；：:!?;"
+_NON_SPACE = re.compile(r"\S+")
 
 # A lead-in's final noun phrase decides what it introduces: ``还有需要改进之处，表现在：`` ends in
 # 之处 (problems), ``从以下几方面抓好改进：`` in 改进 (measures). Phrases that announce a list
@@ -109,14 +110,14 @@ def paragraphs(text: str, span: Span) -> list[_Para]:
     chars: list[str] = []
     index: list[int] = []
     for raw, off in lines:
-        line = "".join(c for c in raw if not c.isspace())
-        if chars and (chars[-1] in _SENT_END or _starts_item(line) or _is_heading_line("".join(chars))):
+        runs = [m.span() for m in _NON_SPACE.finditer(raw)]
+        line = "".join(raw[a:b] for a, b in runs)
+        if chars and (chars[-1][-1] in _SENT_END or _starts_item(line) or _is_heading_line("".join(chars))):
             paras.append(_Para("".join(chars), tuple(index)))
             chars, index = [], []
-        for i, c in enumerate(raw):
-            if not c.isspace():
-                chars.append(c)
-                index.append(off + i)
+        chars.append(line)
+        for a, b in runs:
+            index.extend(range(off + a, off + b))
     if chars:
         paras.append(_Para("".join(chars), tuple(index)))
     return paras
