@@ -4,19 +4,32 @@ Section 五 is read as logical paragraphs (a line break that is page or layout
 debris — no sentence end before it, no enumerator after it — joins lines). Each
 paragraph may open with
 
-* a heading label (``（一）存在的主要问题。`` ``改进情况：`` ``（二）改进措施``),
+* a heading label (``（一）存在的主要问题。`` ``改进情况：`` ``（二）改进措施``
+  ``（一）上年度存在问题的改进情况``),
 * a lead-in clause ending in ``：`` that names problems or measures
   (``……仍存在短板：`` ``针对上述问题，我局细化整改举措：``),
-* a ``下一步，我们将`` opener,
+* a ``下一步，我们将`` / ``下阶段`` / ``针对存在问题，`` opener,
+* a phrase that opens a problem list (``主要表现在``, ``主要存在``, ``还存在``, ``…不足，如``),
+  in the first sentence, or after a preamble sentence (``…薄弱环节。如…``),
 
-which sets whether what follows are problems or improvements and is dropped.
+which sets whether what follows are problems or improvements and is dropped. A
+lead-in is classified by its final noun phrase once 表现在/主要是/如… are taken off
+(``还有需要改进之处，表现在：`` ends in 之处: problems; ``从以下几方面抓好改进：``:
+measures), not by whether 改进 appears anywhere; after an opener it does not change
+the mode (``我局将…补短板、强弱项。一是…`` stays measures). A paragraph is also cut
+where a sentence announces measures (``为此，我们将从以下方面改进：``), so a problem
+list is not swallowed as the lead-in of a measure list.
+
 The rest is split on the paragraph's enumerators (一是…二是…, 一方面…另一方面…,
 （一）（二）, 1. 2., ①②), text before the first enumerator being a lead-in;
-with no enumerators, into sentences and their ``；`` clauses, where a sentence
-that only announces what follows (``主要问题和改进措施如下。``) is dropped.
-Enumerators and the ``；``/``，`` that separate items are left out; a closing
-``。`` stays. Every item's span indexes ``Document.text`` and its text is
-``clean_item`` of that span.
+with no enumerators, into sentences and their ``；`` clauses. After a problem-list
+opener, a sentence is split further on ，/、 where every clause states its own
+deficiency (有待, 不足, 不够, 较弱…; schema.md). Not items: sentences and clauses that
+only announce what follows (``重点采取如下整改措施。``, ``从以下方面改进；``), progress
+remarks (``目前，上述工作正在推进中。``, also at the end of an enumerated item), and a
+statistics table run into the text. Enumerators and the ``；``/``，`` that separate
+items are left out; a closing ``。`` stays. Every item's span indexes
+``Document.text`` and its text is ``clean_item`` of that span.
 """
 
 from __future__ import annotations
