@@ -1,9 +1,10 @@
-"""``xxgk extract PATH... -o OUTDIR`` and ``xxgk show FILE``: thin layers over ``extract.batch`` / ``export``.
+"""``xxgk extract``, ``show``, ``review`` and ``compare``: thin layers over ``extract.batch`` / ``export``.
 
-Exit codes: 0 every input was read (status ok or partial); 1 at least one input failed
-(it is in errors.csv); 2 usage or configuration error (nothing written); 3 the batch could not
-run or its outputs could not be written (no output file was replaced); 130 interrupted
-(no output file was replaced).
+Exit codes: 0 every input was read (status ok or partial); 1 at least one input failed or a
+file in a folder was skipped (both are in errors.csv); 2 usage or configuration error (a
+non-empty OUTDIR without --resume/--force, an LLM endpoint that cannot be reached); 3 the batch
+could not run or its outputs could not be written (no output file was replaced); 130
+interrupted (no output file was replaced; the finished reports are kept for --resume).
 """
 
 from __future__ import annotations
