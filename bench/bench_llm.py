@@ -16,7 +16,13 @@ Prints, per version:
   which ``prompt_share`` would reach 35 % (``break_even_report_tokens``);
 - prompt tokens served from the provider's cache and those left at full price,
   beside the whole-report prompt's full-price part (its fixed part is cached the
-  same way, in 128-token blocks, for prompts of 1024 tokens or more).
+  same way, in 128-token blocks, for prompts of 1024 tokens or more):
+  ``full_price_prompt_share``, the figure the prompt-size target is judged on, with
+  ``report_text_share`` the other;
+- and, without a server, ``report_text_share`` for the real crawled reports of
+  eval/realdev (one line each) and how many of their excerpts hold section 五.
+
+Reports are read as the pipeline reads them (re-laid out, then sections found).
 
 Token counts are the offline estimate (``prompting.estimate_tokens``), the same on
 both sides of every ratio. Run: python bench/bench_llm.py  (writes bench/out/bench_llm.json)
@@ -39,6 +45,7 @@ from extract import ingest  # noqa: E402
 from extract.narrative.llm import LLMExtractor  # noqa: E402
 from extract.narrative.prompting import (estimate_messages_tokens, estimate_tokens, load_prompt,  # noqa: E402
                                          narrative_excerpt, render_messages)
+from extract.relayout import relayout  # noqa: E402
 from extract.sections import find_sections  # noqa: E402
 
 N, CONCURRENCY, DELAY, TARGET = 100, 16, 1.0, 0.35
@@ -88,11 +95,31 @@ def run(version: str, pairs: list, distinct: list) -> dict:
     }
 
 
+def load(paths) -> list:
+    """(Document, Sections) as the pipeline makes them: re-laid-out text (a one-line web page cut
+    into lines), then the section finder."""
+    out = []
+    for p in paths:
+        doc = relayout(ingest.load_with_bytes(p)[0])
+        out.append((doc, find_sections(doc)))
+    return out
+
+
+def real_text_share() -> dict:
+    """The report text sent for the real crawled reports of eval/realdev (one line each as crawled):
+    excerpt tokens / whole-report tokens, and how many excerpts hold section 五."""
+    pairs = load(sorted((ROOT / "eval" / "realdev").glob("*/*.txt")))
+    excerpts = [narrative_excerpt(d, s).text for d, s in pairs]
+    return {
+        "reports": len(pairs),
+        "report_text_share": round(sum(map(estimate_tokens, excerpts))
+                                   / sum(estimate_tokens(d.text) for d, _ in pairs), 3),
+        "excerpts_with_section_five": sum("【五、" in e for e in excerpts),
+    }
+
+
 def main() -> list[dict]:
-    base = []
-    for p in sorted((ROOT / "eval" / "samples").glob("*.txt")):
-        doc = ingest.load_with_bytes(p)[0]
-        base.append((doc, find_sections(doc)))
+    base = load(sorted((ROOT / "eval" / "samples").glob("*.txt")))
     pairs = [base[i % len(base)] for i in range(N)]
     seen: set[str] = set()
     distinct = []
@@ -102,6 +129,7 @@ def main() -> list[dict]:
             seen.add(text)
             distinct.append((d, s))
     res = [run(v, pairs, distinct) for v in VERSIONS]
+    res.append({"realdev": real_text_share()})
     outdir = ROOT / "bench" / "out"
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / "bench_llm.json").write_text(json.dumps(res, indent=2) + "\n")

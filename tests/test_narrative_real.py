@@ -187,3 +187,9 @@ def test_one_line_web_report_gives_items_channels_and_a_model_excerpt():
     for p in ex.pieces:
         s, e = p.span
         assert ex.text[p.offset:p.offset + (e - s)] == rec.text[s:e]
+
+
+def test_a_lone_surrogate_in_a_channel_clause_does_not_stop_the_narrative():
+    text = "全年在青山县人民政府网站\ud800发布信息。"
+    found = channels_in(text, [(0, len(text))])
+    assert [(c.type, c.name) for c in found] == [("website", "青山县人民政府网站")]

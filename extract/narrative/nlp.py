@@ -62,6 +62,7 @@ QUOTE_CLOSE = ("”", "》", "」", '"', "』")
 MAX_QUOTED = 20
 
 _lock = threading.Lock()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def word_pattern(words) -> str:
@@ -117,6 +118,9 @@ class JiebaTagger:
     def __call__(self, text: str):
         from spacy.tokens import Doc
 
+        # a lone surrogate (broken input) cannot be stored by spaCy: one replacement character
+        # instead keeps every offset
+        text = _SURROGATE.sub("\ufffd", text)
         toks: list[tuple[int, int, str]] = []
         pos = 0
         for pair in self._pos.cut(text, HMM=False):
