@@ -219,3 +219,25 @@ def test_a_dead_endpoint_fails_fast_unless_llm_fallback(tmp_path):
     assert [r["narrative_method"] for r in recs] == ["rules_fallback"] * 2
     assert all(r["llm_usage"]["calls"] >= 1 for r in recs)      # the failed calls count
     assert all(r["narrative"]["problems"] for r in recs)
+
+
+def test_compare_lines_up_years_and_reports_a_carry_over_that_differs(tmp_path):
+    import copy
+
+    from extract.export import write_outputs
+    from extract.pipeline import parse_file
+    this_year = parse_file(SAMPLES / "002_jiaozuo_szfb_2025.txt", narrative="none").to_dict(include_text=False)
+    last_year = copy.deepcopy(this_year)
+    last_year["id"], last_year["meta"]["year"] = "jiaozuo_2024", 2024
+    last_year["applications"]["carried_forward"] = dict(this_year["applications"]["carried_over"])
+    last_year["applications"]["carried_forward"]["total"] += 2
+    out = tmp_path / "out"
+    write_outputs([this_year, last_year], out)
+    res = runner.invoke(app, ["compare", str(out), "--csv", str(tmp_path / "carry.csv")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "1 column(s) differ: total" in res.output
+    assert "1 consecutive-year pairs checked, 1 with a carry-over that differs" in res.output
+    rows = read_csv_rows(tmp_path / "carry.csv")
+    assert len(rows) == 7 and [r["column"] for r in rows if r["matches"] == "False"] == ["total"]
+    bad = next(r for r in rows if r["column"] == "total")
+    assert int(bad["previous_carried_forward"]) == int(bad["carried_over"]) + 2
