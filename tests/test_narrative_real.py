@@ -193,3 +193,18 @@ def test_a_lone_surrogate_in_a_channel_clause_does_not_stop_the_narrative():
     text = "全年在青山县人民政府网站\ud800发布信息。"
     found = channels_in(text, [(0, len(text))])
     assert [(c.type, c.name) for c in found] == [("website", "青山县人民政府网站")]
+
+
+def test_a_channel_word_broken_by_a_line_wrap_and_share_buttons_after_a_colon():
+    text = ("本年度，我局严格落实公开要求，在县政务服务中心电\n子屏滚动公示征地补偿标准，全年共公示信息86条。\n"
+            "分享到：微信 微博 相关链接")
+    found = channels_in(text, [(0, len(text))])
+    assert [(c.type, c.name) for c in found] == [("onsite", "县政务服务中心电子屏")]
+    s, e = found[0].span
+    assert text[s:e] == "县政务服务中心电\n子屏"
+
+
+def test_a_running_page_header_inside_section_five_is_not_an_item():
+    rec = report("（一）存在问题\n解读形式单一。\n青山县教育局政府信息公开工作年度报告\n（二）改进措施\n丰富解读形式。")
+    assert [i.text for i in rec.narrative.problems] == ["解读形式单一。"]
+    assert [i.text for i in rec.narrative.improvements] == ["丰富解读形式。"]

@@ -166,11 +166,20 @@ def _clauses(text: str, start: int, end: int, plan: bool) -> list[_Clause]:
     joins (and is dropped). Found from the channel words out, so text without one costs nothing."""
     out = []
     done = start
-    for m in _ANY_WORD.finditer(text, start, end):
-        if m.start() < done:
+    hits = [m.span() for m in _ANY_WORD.finditer(text, start, end)]
+    nl = text.find("\n", start, end)
+    while nl >= 0:   # a channel word broken by a wrapped line (电⏎子屏) is found too
+        if _wrapped(text, nl, start, end):
+            left = text[max(start, nl - 6):nl]
+            for m in _ANY_WORD.finditer(left + text[nl + 1:min(end, nl + 7)]):
+                if m.start() < len(left) < m.end():
+                    hits.append((nl - len(left) + m.start(), nl + 1 + m.end() - len(left)))
+        nl = text.find("\n", nl + 1, end)
+    for h0, h1 in sorted(hits):
+        if h0 < done:
             continue  # in the clause already taken
-        a = _edge(text, m.start(), start, end, -1, _CUT)
-        b = _edge(text, m.end(), start, end, 1, _CUT)
+        a = _edge(text, h0, start, end, -1, _CUT)
+        b = _edge(text, h1, start, end, 1, _CUT)
         done = b
         nxt = ""
         if b < end and text[b] in "，,；;":
@@ -313,10 +322,11 @@ def _activity_follows(doc, q, quoted) -> bool:
 
 
 def _chrome(text: str, a: int, b: int) -> bool:
-    """A bare word standing between spaces or line ends: a web page's share button, not prose."""
+    """A bare word standing between spaces or line ends (after 分享到： at most): a web page's
+    share button, not prose."""
     before = text[a - 1] if a > 0 else "\n"
     after = text[b] if b < len(text) else "\n"
-    return before.isspace() and after.isspace()
+    return (before.isspace() or before in "：:") and after.isspace()
 
 
 def _quantified(doc, ent) -> bool:

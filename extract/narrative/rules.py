@@ -97,7 +97,9 @@ _FAMILIES = (
 )
 _STRIP_HEAD = "，,、：:。；; "
 _STRIP_TAIL = "；;，,、：: "
-_DEBRIS = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})$")
+# page numbers, and a page's running header (…政府信息公开工作年度报告) printed into 五
+_DEBRIS = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}"
+                     r"|[^。，；：]{0,30}政府信息公开工作年度报告)$")
 
 
 @dataclass(frozen=True, slots=True)
