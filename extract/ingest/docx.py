@@ -135,7 +135,11 @@ def read_docx(data: bytes, path: str | None = None, *, format: str = "docx") -> 
         d = docx.Document(io.BytesIO(data))
     except Exception as e:  # zipfile, lxml and python-docx raise unrelated types for a broken file
         raise IngestError(f"not a readable Word (.docx) file ({type(e).__name__}: {e})", path=path) from e
-    return assemble(_body_items(d.element.body), format=format, path=path)
+    body = getattr(d.element, "body", None)
+    if body is None:       # the main part parsed, but is not a w:document (a damaged or foreign file)
+        raise IngestError(f"not a readable Word (.docx) file (its main part is <{d.element.tag}>, "
+                          f"not a document body)", path=path)
+    return assemble(_body_items(body), format=format, path=path)
 
 
 def read_doc(data: bytes, path: str | None = None, *, timeout: float = DOC_TIMEOUT_S) -> Document:
