@@ -108,12 +108,16 @@ def engine_version() -> str | None:
 
 @functools.cache
 def _engine():
-    """The engine, loaded once per process (~1 s); the angle classifier is off: pages are upright."""
+    """The engine, loaded once per process (~1 s); the angle classifier is off: pages are upright.
+
+    One inference thread per process: on two shared cores onnxruntime's default pool (a spinning
+    thread per core) took 30 CPU-s and 49 s for a page that one thread read in 18 CPU-s and 29 s;
+    ``--jobs`` gives each core its own process."""
     try:
         from rapidocr_onnxruntime import RapidOCR
     except ImportError as e:
         raise ImportError(f"OCR needs the ocr extra: {INSTALL_HINT}") from e
-    return RapidOCR(use_cls=False, print_verbose=False)
+    return RapidOCR(use_cls=False, print_verbose=False, intra_op_num_threads=1, inter_op_num_threads=1)
 
 
 def _require(path: str | None, what: str) -> None:
