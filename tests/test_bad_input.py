@@ -237,9 +237,11 @@ def test_numbers_of_hundreds_of_digits_are_a_finding_not_an_exception(digits):
                for f in rec.findings)
 
 
-def test_a_lone_surrogate_in_text_is_no_exception():
-    text = hostile.GOOD.read_text(encoding="utf-8")
-    rec = extract.parse_text(text[:200] + "\ud800" + text[200:], narrative="rules")
+@pytest.mark.parametrize("sample, fmt", [(hostile.GOOD, "text"),
+                                         (hostile.SAMPLES / "005_jiaozuo_szfb_2025_html.html", "html")])
+def test_a_lone_surrogate_in_text_is_no_exception(sample, fmt):
+    text = sample.read_text(encoding="utf-8")
+    rec = extract.parse_text(text[:200] + "\ud800" + text[200:], format=fmt, narrative="rules")
     assert rec.status == "ok"
     line = json_text(rec.to_dict())
     assert "\\ud800" in line and json.loads(line)["status"] == "ok"

@@ -52,6 +52,7 @@ _MAX_COLSPAN = 1000      # as the HTML standard clamps them
 _MAX_ROWSPAN = 65534
 _MAX_GRID_POSITIONS = 20_000    # every table of a report has a few hundred
 _WS = re.compile(r"[ \t\n\r\f\v\xa0\u3000\u2002\u2003\u2009]+")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 _META_CHARSET = re.compile(
@@ -299,7 +300,8 @@ def _grid(rows: list[list[tuple[str, int, int]]]) -> tuple[tuple[GridCell, ...],
 
 def document_from_html(html: str, *, path: str | None = None, encoding: str | None = None) -> Document:
     """Visible text and tables of an HTML page (see the module docstring)."""
-    soup = BeautifulSoup(normalize_newlines(html), "lxml")
+    # lxml cannot take a lone surrogate (only a caller's string can hold one): U+FFFD, one for one
+    soup = BeautifulSoup(_LONE_SURROGATE.sub("\ufffd", normalize_newlines(html)), "lxml")
     walker = _Walker(soup)
     walker.walk(soup)
     walker.flush()
