@@ -53,7 +53,9 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
     no space between them, so digit groups that can fill all ``m`` cells are read as runs
     (``20 0 0 0 02`` = 2,0,0,0,0,0,2). Signed runs (``88-720``) are runs too.
     """
-    groups = _digit_groups(toks)
+    # a regular row (as many tokens as cells, none a signed run like 88-720) needs no grouping
+    maybe = len(toks) != m or any(t.kind == "run" and "-" in t.text for t in toks)
+    groups = _digit_groups(toks) if maybe else None
     signed = groups is not None and any("-" in g.lstrip("-") for g, _ in groups)   # 88-720: cells in one
     if groups is not None and (len(toks) != m or signed):
         digits = sum(len(g.replace("-", "")) for g, _ in groups)
