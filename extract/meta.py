@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .sections import BODY_SUFFIX
 from .tables.template import detect_template
 from .textnorm import fold
 from .types import Document, Meta, Sections, Template
@@ -45,14 +46,13 @@ def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
             continue                 # a running page header (政府信息公开工作年度报告): no body, no year
         if i > 0 and _names_no_body(f):
             above, a_start, _ = lines[i - 1]
-            if len(above) <= 40 and _BODY_END.search(above) and not _TITLE_CUE.search(above):
+            if len(above) <= 40 and BODY_SUFFIX.search(above) and not _TITLE_CUE.search(above):
                 return above + f, (a_start, end)
         return f, (start, end)
     return None
 
 
 _GENERIC_TITLE = re.compile(r"^(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告$")
-_BODY_END = re.compile(r"(?:局|政府|办公室|委员会|委|中心|厅|院|部|处|所|站|队|办|会|署|府|管委会|街道|镇|乡)$")
 
 
 def _names_no_body(title: str) -> bool:

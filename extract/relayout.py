@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from .ingest.text import document_from_text
-from .sections import heading_key
+from .sections import BODY_SUFFIX, PAGE_CHROME, heading_key
 from .types import Document
 
 LONG_LINE = 200            # characters; shorter lines are left alone
@@ -59,8 +59,7 @@ _MEASURE = re.compile(r"[件条项个次人家篇年月日号份场期批户名�
 # -- the closing block ------------------------------------------------------------
 
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
-_SIGNER = re.compile(r"[\u4e00-\u9fff（）()]{2,40}(?:局|政府|办公室|委员会|委|中心|厅|院|部|处|所|站|队|办|会|署|府|管理局|片区)$")
-_CHROME = re.compile(r"附件下载|抄送[:：]|[（(]?联系人[:：]|扫一扫|【打印】|\[打印\]|关闭窗口")
+_NAME = re.compile(r"[\u4e00-\u9fff（）()]{2,40}")
 
 
 def relayout(doc: Document) -> Document:
@@ -209,7 +208,7 @@ def _closing_cuts(text: str, after: int) -> set[int]:
     sep = max(before.rfind(c) for c in "。 \u3000\xa0；;")
     if sep >= 0 or lo == line_start:
         name = before[sep + 1:]
-        if _SIGNER.search(name):
+        if _NAME.fullmatch(name) and BODY_SUFFIX.search(name):
             cuts.add(lo + sep + 1)
-    cuts.update(m.start() for m in _CHROME.finditer(text, d.end()))
+    cuts.update(m.start() for m in PAGE_CHROME.finditer(text, d.end()))
     return cuts

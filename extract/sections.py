@@ -42,8 +42,10 @@ _PROBLEM_CUE = re.compile(r"问题|不足|短板|差距")
 _PROSE_END = re.compile(r"[。；;]$")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$|^\d{4}[-./]\d{1,2}[-./]\d{1,2}$")
 # page furniture after a web page's signature: attachments, copy-to lines, contact persons
-_CHROME = re.compile(r"^(?:附件下载|抄送[:：]|[(（]?联系人[:：]|扫一扫|\[?【?打印】?\]?|关闭窗口|.{0,40}印发$)")
-_BODY_SUFFIX = re.compile(r"(?:局|政府|办公室|委员会|委|中心|厅|院|部|处|所|站|队|办|会|署|府)$")
+PAGE_CHROME = re.compile(r"附件下载|抄送[:：]|[(（]?联系人[:：]|扫一扫|\[?【打印】\]?|\[打印\]|关闭窗口")
+_CHROME_LINE = re.compile(rf"^(?:{PAGE_CHROME.pattern}|.{{0,40}}印发$)")
+BODY_SUFFIX = re.compile(r"(?:局|政府|办公室|委员会|委|中心|厅|院|部|处|所|站|队|办|会|署|府|管委会|片区|街道|镇|乡)$")
+"""How the name of a reporting body ends (a signature line, the line above a title)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +96,14 @@ def _is_heading(line: _Line, key: SectionKey) -> bool:
 def _trailer(lines: list[_Line]) -> int | None:
     """Index of the first line of the closing block (the body's name, a date), if the report has one."""
     i = len(lines)
-    while i > 0 and _CHROME.match(lines[i - 1].folded):
+    while i > 0 and _CHROME_LINE.match(lines[i - 1].folded):
         i -= 1
     seen_date = False
     while i > 0:
         ln = lines[i - 1]
         if _DATE_LINE.match(ln.folded):
             seen_date = True
-        elif not (len(ln.folded) <= 30 and _BODY_SUFFIX.search(ln.folded) and not _PROSE_END.search(ln.folded)):
+        elif not (len(ln.folded) <= 30 and BODY_SUFFIX.search(ln.folded) and not _PROSE_END.search(ln.folded)):
             break
         i -= 1
     return i if seen_date and i < len(lines) else None
