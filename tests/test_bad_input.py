@@ -322,3 +322,24 @@ def test_a_docx_whose_main_part_is_not_a_document_is_an_ingest_error(tmp_path):
             z.writestr(info, data)
     rec = extract.pipeline.safe_parse_file(p, narrative=None)
     assert rec.status == "failed" and rec.error_code == "E100" and "not a document body" in rec.error
+
+
+def test_a_docx_with_huge_grid_spans_is_read_in_bounded_time(tmp_path):
+    """Found by tests/test_fuzz.py: gridSpan="9999…" made a row of millions of cells."""
+    import zipfile
+    src = zipfile.ZipFile(hostile.SAMPLES / "020_huzhu_cgzf_2025_docx.docx")
+    p = tmp_path / "spans.docx"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                assert b'<w:gridSpan w:val="' in data
+                data = data.replace(b'<w:gridSpan w:val="', b'<w:gridSpan w:val="99999999')
+            z.writestr(info, data)
+    t0 = time.process_time()
+    rec = extract.pipeline.safe_parse_file(p, narrative=None)
+    assert time.process_time() - t0 < 10
+    assert rec.status in ("ok", "partial", "failed")
+    from extract.ingest.docx import MAX_GRID_COLUMNS
+    import extract.ingest
+    assert all(len(row) <= MAX_GRID_COLUMNS for t in extract.ingest.load(p).tables for row in t.rows)

@@ -23,6 +23,7 @@ DOC_TIMEOUT_S = 120
 MAX_MEMBER_BYTES = 256 * 1024 * 1024     # one part of the package, unpacked
 MAX_TOTAL_BYTES = 512 * 1024 * 1024      # every part together (python-docx loads them all)
 MAX_RATIO = 200                          # unpacked / packed, for parts over 1 MB: a zip bomb
+MAX_GRID_COLUMNS = 63 * 4                # Word allows 63 columns; a gridSpan past that is damage
 NO_SOFFICE = ".doc needs LibreOffice (soffice) to convert; not found on PATH"
 
 
@@ -59,10 +60,13 @@ def _int_attr(el, path: str, default: int) -> int:
 def _grid(tbl) -> list[list[GridCell]]:
     rows: list[list[GridCell | None]] = []
     for tr in tbl.iterchildren(_qn("w:tr")):
-        row: list[GridCell | None] = [None] * _int_attr(tr, f"{_qn('w:trPr')}/{_qn('w:gridBefore')}", 0)
+        before = _int_attr(tr, f"{_qn('w:trPr')}/{_qn('w:gridBefore')}", 0)
+        row: list[GridCell | None] = [None] * min(max(0, before), MAX_GRID_COLUMNS)
         r = len(rows)
         for tc in tr.iterchildren(_qn("w:tc")):
-            span = max(1, _int_attr(tc, f"{_qn('w:tcPr')}/{_qn('w:gridSpan')}", 1))
+            if len(row) >= MAX_GRID_COLUMNS:     # a damaged file's spans: the rest of the row is dropped
+                break
+            span = min(max(1, _int_attr(tc, f"{_qn('w:tcPr')}/{_qn('w:gridSpan')}", 1)), MAX_GRID_COLUMNS - len(row))
             vm = tc.find(f"{_qn('w:tcPr')}/{_qn('w:vMerge')}")
             c = len(row)
             above = rows[-1][c] if rows and c < len(rows[-1]) else None
