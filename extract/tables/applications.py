@@ -228,11 +228,14 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
                                     message=f"row {ROW_LABELS[key]} was not found; its cells are null"))
             continue
         toks = trim_edge_blanks(list(row.values), m)
-        bad = [t for t in toks if t.kind == "num" and (isinstance(t.value, float) or (t.value or 0) < 0)]
+        bad = [t for t in toks if t.kind == "num" and (isinstance(t.value, float) or (t.value or 0) < 0)
+               # a cell of its own too long to be any count (a run of cells has fewer tokens than cells)
+               or t.kind == "run" and t.value is None and len(toks) == m]
         if bad:
+            shown = bad[0].text if len(bad[0].text) <= 24 else f"{bad[0].text[:12]}… ({len(bad[0].text)} digits)"
             findings.append(Finding(check=f"{TABLE}.unreadable", severity="error", table=TABLE,
                                     cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
-                                    message=f"row {ROW_LABELS[key]}: {bad[0].text!r} is not a count"))
+                                    message=f"row {ROW_LABELS[key]}: {shown!r} is not a count"))
             continue
         readings, kind = readings_for(toks, m, loose=row.loose)
         cell_keys = tuple(f"{key}.{c}" for c in columns)
