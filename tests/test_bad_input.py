@@ -343,3 +343,15 @@ def test_a_docx_with_huge_grid_spans_is_read_in_bounded_time(tmp_path):
     from extract.ingest.docx import MAX_GRID_COLUMNS
     from extract.ingest import load
     assert all(len(row) <= MAX_GRID_COLUMNS for t in load(p).tables for row in t.rows)
+
+
+def test_a_pdf_whose_page_box_is_not_numbers_is_an_ingest_error(tmp_path):
+    # found by the fuzz test: pdfplumber's close() builds every page again and raised over the
+    # reading's own IngestError, so the exception escaped the library
+    data = (Path(__file__).resolve().parent.parent / "eval" / "samples" / "018_shanyang_qzf_2023_pdf.pdf").read_bytes()
+    bad = data.replace(b"/MediaBox [ 0 0", b"/MediaBox [ /b 0", 1)
+    assert bad != data
+    p = tmp_path / "bad_box.pdf"
+    p.write_bytes(bad)
+    with pytest.raises(extract.errors.IngestError, match="bad_box.pdf"):
+        extract.parse_file(p, narrative=None)

@@ -616,7 +616,7 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as e:  # pdfminer raises several unrelated types for a broken file
         raise IngestError(f"not a readable PDF ({type(e).__name__}: {e})", path=path) from e
-    with pdf:
+    try:
         try:
             pages = pdf.pages
             blank = [not p.chars for p in pages]
@@ -640,7 +640,18 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
             raise
         except Exception as e:
             raise IngestError(f"cannot read the PDF's pages ({type(e).__name__}: {e})", path=path) from e
+    finally:
+        _close(pdf)
     return _document(per_page, heights, offsets, path=path, format="pdf", scans=scans)
+
+
+def _close(pdf) -> None:
+    """pdfplumber's close() builds every page again: on a broken page tree it raises, and that must
+    not replace the error (or the Document) the reading ended with."""
+    try:
+        pdf.close()
+    except Exception:  # noqa: BLE001 - the file is already read or already reported
+        pass
 
 
 def _scan_pages(data: bytes, which: list[int]) -> dict:
