@@ -188,7 +188,9 @@ def mutated_docx(draw) -> bytes:
 # -- properties -----------------------------------------------------------------------
 
 def _settings(default: int):
-    return settings(max_examples=EXAMPLES or default, deadline=None, database=None,
+    # the CI-sized run is derandomized (the same cases every run, so CI does not flake on a case
+    # found by chance); XXGK_FUZZ_EXAMPLES=N explores new random cases
+    return settings(max_examples=EXAMPLES or default, deadline=None, database=None, derandomize=not EXAMPLES,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.large_base_example, HealthCheck.function_scoped_fixture])
 
