@@ -26,6 +26,7 @@ import re
 
 from .ingest.text import document_from_text
 from .sections import BODY_SUFFIX, PAGE_CHROME, heading_key
+from .tables.template import TEMPLATES
 from .types import Document
 
 LONG_LINE = 200            # characters; shorter lines are left alone
@@ -42,9 +43,10 @@ _IMPROVEMENT_TITLE = re.compile(r"改进|举措|整改|措施|计划")
 
 # -- tables ---------------------------------------------------------------------
 
-# the row names of section 二 (both templates), when their digits follow
-_ACTIVE_ROW = re.compile(r"(?:行政规范性文件|(?<!行政)规范性文件|规章|行政许可|其他对外管理服务事项|行政处罚|行政强制|"
-                         r"行政事业性收费|政府集中采购)(?=\s*[-−－]?\d)")
+# the row names of section 二 (every template's labels and cues, longest first), when their digits follow
+_ACTIVE_ROW = re.compile("(?:" + "|".join(sorted({re.escape(c) for t in TEMPLATES.values() for r in t.active_rows
+                                                   for c in (r.label, *r.cues)}, key=len, reverse=True))
+                         + r")(?=\s*[-−－]?\d)")
 _ITEM_HEADER = re.compile(r"第二十条|信息内容")
 # where a table starts after prose in its section: 三's note on its identity, 四's header
 _TABLE_START = re.compile(r"[(（]本列数据的勾稽关系|行政复议\s*行政诉讼\s*结果维持|申请人情况\s*自然人")
