@@ -484,17 +484,6 @@ def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                                options, file_timeout, memory_limit_mb)
 
 
-def summarize(records: Iterable[Record | dict]) -> dict:
-    """Counts by status, findings by severity, LLM usage: what the CLI prints at the end."""
-    s = {"reports": 0, "ok": 0, "partial": 0, "failed": 0,
-         "findings": {"error": 0, "warning": 0, "info": 0},
-         "llm": {"calls": 0, "prompt_tokens": 0, "cached_prompt_tokens": 0, "completion_tokens": 0, "cached": 0,
-                 "cost_usd": 0.0}}
-    for r in records:
-        add_to_summary(s, r)
-    return s
-
-
 def add_to_summary(s: dict, r: Record | dict) -> None:
     d = r.to_dict(include_text=False) if isinstance(r, Record) else r
     s["reports"] += 1
@@ -510,6 +499,6 @@ def add_to_summary(s: dict, r: Record | dict) -> None:
         s["llm"]["cached"] += 1
 
 
-__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "make_extractor", "summarize", "add_to_summary",
+__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "make_extractor", "add_to_summary",
            "REPORT_SUFFIXES", "WorkerCrashed", "WorkersUnavailable", "DEFAULT_FILE_TIMEOUT_S",
            "DEFAULT_MEMORY_LIMIT_MB"]

@@ -362,11 +362,6 @@ def staged_line(record: Mapping, report: Mapping, flat: Mapping[str, Any]) -> st
                       "narrative_items": items, "channels": channels}, exact=False) + "\n"
 
 
-def record_json(record: Record | Mapping, *, include_text: bool = False) -> str:
-    d = record.to_dict(include_text=include_text) if isinstance(record, Record) else record
-    return json_text(d)
-
-
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 

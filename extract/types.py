@@ -96,10 +96,6 @@ class Document:
     def tables(self) -> tuple[Table, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Table))
 
-    def blocks_in(self, span: Span) -> tuple[Block, ...]:
-        """The blocks that start inside ``span``."""
-        start, end = span
-        return tuple(b for b in self.blocks if start <= b.span[0] < end)
 
 
 SectionKey = Literal[

@@ -249,7 +249,7 @@ def test_a_lone_surrogate_in_text_is_no_exception(sample, fmt):
 
 
 def test_parse_number_range():
-    from extract.textnorm import MAX_NUMBER_DIGITS, parse_number
+    from extract.tables.numbers import MAX_NUMBER_DIGITS, parse_number
     assert parse_number("9" * MAX_NUMBER_DIGITS) == int("9" * MAX_NUMBER_DIGITS)
     assert parse_number("9" * (MAX_NUMBER_DIGITS + 1)) is None
     assert parse_number("1" * 5000) is None and parse_number("1" + "0" * 400 + ".5") is None

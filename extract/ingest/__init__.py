@@ -36,9 +36,6 @@ _SUFFIX_FORMAT = {
 
 _READERS: dict[str, Reader] = {}
 
-_BINARY = ("pdf", "docx", "doc", "image")
-
-
 def register(fmt: str, reader: Reader) -> None:
     """Register (or replace) the reader for a format."""
     _READERS[fmt] = reader

@@ -5,14 +5,10 @@ from __future__ import annotations
 import re
 
 from ..types import Finding, Span, TableName
-from .rows import Row, Tok
+from .rows import Tok
 from .solve import Irregular, Reading, count_readings, group_readings, run_readings
 
 Value = int | float | None
-
-
-def value_tokens(row: Row) -> list[Tok]:
-    return [t for t in row.values]
 
 
 def token_value(t: Tok) -> Value:

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..textnorm import MAX_NUMBER_DIGITS, fold, is_null_marker, parse_number
+from ..textnorm import fold
+from .numbers import MAX_NUMBER_DIGITS, is_null_marker, parse_number
 from ..types import Document, Paragraph, Span, Table
 
 TokKind = Literal["label", "num", "null", "blank", "run"]
@@ -33,7 +34,6 @@ class Tok:
 class Row:
     labels: tuple[Tok, ...]
     values: tuple[Tok, ...]     # after the last label token; edge blanks removed
-    edge_blanks: int            # blank cells stripped from the edges of the value run
     span: Span
     grid: bool                  # came from a rectangular grid (column positions are reliable)
     label: str = ""             # folded label text of the row
@@ -118,22 +118,18 @@ def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
         # an enumerator a converter cut from its label (``|3|. 其他|``) is part of the label
         labels = (Tok(first.text, first.span, "label"),) + labels
     vals = list(toks[last_label + 1:])
-    edge = 0
     if not grid:
         while vals and vals[0].kind == "blank":
             vals.pop(0)
-            edge += 1
         while vals and vals[-1].kind == "blank":
             vals.pop()
-            edge += 1
         if vals and labels and vals[0].span[0] == labels[-1].span[1]:
             # digits glued to the label's own text (a converter pulled a value into the label cell):
             # the blank cells right after them are still the label area, not blank values
             while len(vals) > 1 and vals[1].kind == "blank":
                 del vals[1]
-                edge += 1
-    span = (cells[0][1][0], cells[-1][1][1])
-    return Row(labels=labels, values=tuple(vals), edge_blanks=edge, span=span, grid=grid,
+        span = (cells[0][1][0], cells[-1][1][1])
+    return Row(labels=labels, values=tuple(vals), span=span, grid=grid,
                label=fold("".join(t.text for t in labels)), loose=not grid and len(cells) == 1)
 
 
@@ -219,7 +215,7 @@ def _append_text_row(out: list[Row], row: Row) -> None:
     cell on a line of its own (``规章`` / ``0`` / ``0`` / ``0``) or wrap a row's numbers."""
     if not row.labels and out and not out[-1].grid and out[-1].labels and row.has_values:
         prev = out[-1]
-        out[-1] = Row(labels=prev.labels, values=prev.values + row.values, edge_blanks=prev.edge_blanks,
+        out[-1] = Row(labels=prev.labels, values=prev.values + row.values,
                       span=(prev.span[0], row.span[1]), grid=False, label=prev.label,
                       loose=row.loose and not prev.values)   # values from several lines are cells
     else:
