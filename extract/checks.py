@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import math
 
-from .tables.identities import Identity, application_identities, review_identities
-from .tables.template import APPLICANT_KEYS, OTHER_SUBROWS, OUTCOME_KEYS_2021, OUTCOME_KEYS_SINGLE_OTHER
+from .record import flatten
+from .tables.identities import Identity, application_identities, review_identities, shape_of
+from .tables.template import template_spec
 from .types import Finding, Meta, TableResult
-
-
-def _flat(values: dict) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for k, v in values.items():
-        if isinstance(v, dict):
-            for c, x in v.items():
-                out[f"{k}.{c}"] = x
-        else:
-            out[k] = v
-    return out
 
 
 def _fmt(x: float) -> str:
@@ -27,7 +17,7 @@ def _fmt(x: float) -> str:
 
 
 def check_identities(table: str, values: dict, identities: list[Identity]) -> list[Finding]:
-    flat = _flat(values)
+    flat = flatten(values)
     out: list[Finding] = []
     unchecked = 0
     for idn in identities:
@@ -51,18 +41,19 @@ def check_identities(table: str, values: dict, identities: list[Identity]) -> li
 
 
 def check_tables(tables: dict[str, TableResult], meta: Meta) -> list[Finding]:
+    """The identities of the template ``meta`` names over every table that was read."""
     findings: list[Finding] = []
     apps = tables.get("applications")
     if apps is not None and apps.values is not None:
+        spec = template_spec(meta.template).applications
         v = apps.values
-        single = "other_handled" in v
-        outcomes = OUTCOME_KEYS_SINGLE_OTHER if single else OUTCOME_KEYS_2021
-        rows = tuple(k for k in v if not (single and k in OTHER_SUBROWS))
+        outcomes, rows = shape_of(spec, v)
         # a column the table does not have (every cell null) is not checked
-        columns = tuple(c for c in APPLICANT_KEYS if any(v[r].get(c) is not None for r in rows))
+        columns = tuple(c for c in spec.column_keys if any(v[r].get(c) is not None for r in rows))
         findings += check_identities("applications", {r: v[r] for r in rows},
                                      application_identities(columns, outcomes, rows))
     rev = tables.get("review_litigation")
     if rev is not None and rev.values is not None:
-        findings += check_identities("review_litigation", rev.values, review_identities())
+        findings += check_identities("review_litigation", rev.values,
+                                     review_identities(template_spec(meta.template).review))
     return findings

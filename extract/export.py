@@ -29,10 +29,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .record import Record, checks_of
-from .tables.template import (ACTIVE_FIELD_LABELS, ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, ACTIVE_SINGLE_MONEY_LABEL,
-                              ACTIVE_SINGLE_VALUE_LABEL, APPLICANT_COLUMNS, APPLICANT_KEYS, APPLICATION_ROW_ORDER,
-                              OTHER_SUBROWS, REVIEW_COLUMNS, REVIEW_GROUPS, ROW_LABELS)
+from .record import TABLE_NAMES, Record, checks_of, flatten
+from .tables.template import TEMPLATES, TemplateSpec, value_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,35 +58,18 @@ SKIPPED_CODE = "skipped"
 """``error_code`` of an ``errors.csv`` row for a file a folder held that was not read (no record)."""
 
 
-def _dotted(prefix: str, specs) -> list[str]:
-    out = []
-    for s in specs:
-        if s.fields:
-            out.extend(f"{prefix}.{s.key}.{f}" for f in s.fields)
-        else:
-            out.append(f"{prefix}.{s.key}")
-    return out
-
-
 def value_columns() -> tuple[str, ...]:
-    """Every value key of the schema, dotted (``applications.new_received.total``), in schema order.
-
-    Section 二 has both templates' keys (2021 first, then the 2019-only ones); section 三 has
-    the 25 rows plus the 2019 template's single ``other_handled`` row.
-    """
-    cols: list[str] = []
-    for c in _dotted("active_disclosure", ACTIVE_ROWS_2021) + _dotted("active_disclosure", ACTIVE_ROWS_2019):
-        if c not in cols:
-            cols.append(c)
-    rows = list(APPLICATION_ROW_ORDER)
-    rows.insert(rows.index("total_processed"), "other_handled")
-    cols += [f"applications.{r}.{c}" for r in rows for c in APPLICANT_KEYS]
-    cols += [f"review_litigation.{g}.{c}" for g, _ in REVIEW_GROUPS for c, _ in REVIEW_COLUMNS]
-    return tuple(cols)
+    """Every value key of the registered templates, dotted (``applications.new_received.total``), in
+    schema order: table by table, the newest template's keys first, then each older one's own
+    (section 二 has both templates' keys; section 三 its 25 rows plus the 2019 template's single
+    ``other_handled`` row)."""
+    return _columns().values
 
 
-VALUE_COLUMNS = value_columns()
-REPORT_COLUMNS = REPORT_META_COLUMNS + VALUE_COLUMNS
+def report_columns() -> tuple[str, ...]:
+    """``reports.csv``'s header: the report's meta and counts, then every value column."""
+    return REPORT_META_COLUMNS + _columns().values
+
 
 COUNT_COLUMNS = ("findings_error", "findings_warning", "findings_info", "problems", "improvements", "channels",
                  "narrative_ungrounded", "llm_calls", "llm_prompt_tokens", "llm_cached_prompt_tokens",
@@ -113,80 +94,63 @@ def _column_names(keys: Iterable[str]) -> dict[str, str]:
     return out
 
 
-_COLUMN_NAMES = _column_names(VALUE_COLUMNS)
-
-
 def column_name(key: str) -> str:
     """A value key as a plain SQL/pandas column name: ``applications_new_received_total``.
 
     Dots become underscores; where that would give two keys one name (``active_disclosure.licensing.decisions``
     of the 2019 template), the deeper key uses double underscores (``active_disclosure__licensing__decisions``).
     """
-    return _COLUMN_NAMES.get(key) or key.replace(".", "_")
+    return _columns().names.get(key) or key.replace(".", "_")
 
 
 def codebook() -> list[dict[str, str | None]]:
-    """One row per value key (``VALUE_COLUMNS`` order), from the template's definitions.
+    """One row per value key (``value_columns()`` order), from the registered templates' definitions.
 
     ``label`` joins the template's row label and column heading (``一、本年新收政府信息公开申请数量 · 总计``),
     ``unit`` is 件, 项 or 万元, ``type`` the SQL type (``BIGINT`` for counts, ``DOUBLE`` for
     money), ``templates`` the template years whose table has the cell (``2019;2021``).
     """
-    rows: dict[str, dict[str, str | None]] = {}
-
-    def add(key: str, table: str, row: str, col: str | None, label: str, unit: str, templates: str) -> None:
-        if key in rows:
-            rows[key]["templates"] = ";".join(sorted(set(rows[key]["templates"].split(";")) | {templates}))
-            return
-        rows[key] = {"key": key, "column": column_name(key), "table_key": table, "row_key": row,
-                     "column_key": col, "label": label, "unit": unit,
-                     "type": "DOUBLE" if unit == "万元" else "BIGINT", "templates": templates}
-
-    for year, specs in (("2021", ACTIVE_ROWS_2021), ("2019", ACTIVE_ROWS_2019)):
-        for spec in specs:
-            if not spec.fields:
-                money = spec.money
-                add(f"active_disclosure.{spec.key}", "active_disclosure", spec.key, None,
-                    f"{spec.label} · {ACTIVE_SINGLE_MONEY_LABEL if money else ACTIVE_SINGLE_VALUE_LABEL}",
-                    "万元" if money else "件", year)
-            for f in spec.fields:
-                money = spec.money and f.endswith("wan_yuan")
-                unit = "万元" if money else "项" if f in ("items_last_year", "change", "items") else "件"
-                add(f"active_disclosure.{spec.key}.{f}", "active_disclosure", spec.key, f,
-                    f"{spec.label} · {ACTIVE_FIELD_LABELS[f]}", unit, year)
-    for key in VALUE_COLUMNS:
-        table, row, *rest = key.split(".")
-        if table == "applications":
-            templates = "2021" if row in OTHER_SUBROWS else "2019" if row == "other_handled" else "2019;2021"
-            add(key, table, row, rest[0], f"{ROW_LABELS[row]} · {dict(APPLICANT_COLUMNS)[rest[0]]}", "件", templates)
-        elif table == "review_litigation":
-            add(key, table, row, rest[0], f"{dict(REVIEW_GROUPS)[row]} · {dict(REVIEW_COLUMNS)[rest[0]]}", "件",
-                "2019;2021")
-    return [rows[k] for k in VALUE_COLUMNS]
-
-
-_CODEBOOK_BY_KEY: dict[str, dict] | None = None
+    return [dict(r) for r in _columns().codebook]
 
 
 def codebook_by_key() -> dict[str, dict]:
-    global _CODEBOOK_BY_KEY
-    if _CODEBOOK_BY_KEY is None:
-        _CODEBOOK_BY_KEY = {r["key"]: r for r in codebook()}
-    return _CODEBOOK_BY_KEY
+    return _columns().codebook_by_key
+
+
+class _Columns:
+    """Export's view of the registered templates: columns, codebook and lookups, built once per registry."""
+
+    def __init__(self, specs: tuple[TemplateSpec, ...]):
+        self.specs = specs
+        cells = value_cells()
+        self.values: tuple[str, ...] = tuple(c.key for c, _ in cells)
+        self.names = _column_names(self.values)
+        self.codebook: tuple[dict[str, str | None], ...] = tuple(
+            {"key": c.key, "column": self.names[c.key], "table_key": c.table, "row_key": c.row,
+             "column_key": c.column, "label": c.label, "unit": c.unit,
+             "type": "DOUBLE" if c.unit == "万元" else "BIGINT", "templates": ";".join(years)}
+            for c, years in cells)
+        self.codebook_by_key = {r["key"]: r for r in self.codebook}
+        self.labels = {c.key: c.label for c, _ in cells}
+        self.index = {k: i for i, k in enumerate(self.values)}
+
+
+_COLUMNS: _Columns | None = None
+
+
+def _columns() -> _Columns:
+    """The columns of the templates registered now (``extract.tables.template.TEMPLATES``)."""
+    global _COLUMNS
+    specs = tuple(TEMPLATES.values())
+    if _COLUMNS is None or len(specs) != len(_COLUMNS.specs) or any(a is not b for a, b in zip(specs, _COLUMNS.specs)):
+        _COLUMNS = _Columns(specs)
+    return _COLUMNS
 
 
 # -- rows (pure) ----------------------------------------------------------------
 
 def _as_dict(record: Record | Mapping) -> Mapping:
     return record.to_dict(include_text=False) if isinstance(record, Record) else record
-
-
-def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
-    if isinstance(value, dict):  # records are plain dicts (an ABC check costs ~3x more per cell)
-        for k, v in value.items():
-            _flatten(f"{prefix}.{k}", v, out)
-    else:
-        out[prefix] = value
 
 
 def report_row(record: Record | Mapping) -> dict[str, Any]:
@@ -217,10 +181,10 @@ def _report_row(d: Mapping) -> tuple[dict[str, Any], dict[str, Any]]:
     for sev in ("error", "warning", "info"):
         row[f"findings_{sev}"] = sum(1 for f in findings if f.get("severity") == sev)
     flat: dict[str, Any] = {}
-    for table in ("active_disclosure", "applications", "review_litigation"):
+    for table in TABLE_NAMES:
         if d.get(table) is not None:
-            _flatten(table, d[table], flat)
-    for c in VALUE_COLUMNS:
+            flatten(d[table], table, flat)
+    for c in _columns().values:
         row[c] = flat.get(c)
     return row, flat
 
@@ -287,20 +251,14 @@ def _span(s) -> tuple[Any, Any]:
     return (s[0], s[1]) if s else (None, None)
 
 
-_CELL_LABELS: dict[str, str] | None = None
-
-
 def cell_rows(record: Record | Mapping) -> list[tuple]:
     """The ``cells`` rows of a record: one per value it has (blanks too), in schema order."""
-    global _CELL_LABELS
-    if _CELL_LABELS is None:
-        _CELL_LABELS = {k: r["label"] for k, r in codebook_by_key().items()}
-    labels = _CELL_LABELS
+    labels = _columns().labels
     d = _as_dict(record)
     rid = d.get("id")
     spans = d.get("spans") or {}
     out: list[tuple] = []
-    for table in ("active_disclosure", "applications", "review_litigation"):
+    for table in TABLE_NAMES:
         values = d.get(table)
         if not values:
             continue
@@ -319,7 +277,6 @@ def cell_rows(record: Record | Mapping) -> list[tuple]:
     return out
 
 
-_KEY_INDEX: dict[str, int] | None = None
 STAGED_ROWS = "rows.jsonl"
 
 
@@ -330,10 +287,7 @@ def staged_line(record: Mapping, report: Mapping, flat: Mapping[str, Any]) -> st
     go as parallel lists (codebook index, value, span): one ``json.dumps`` per record instead of a
     CSV row per cell keeps the data outputs nearly free while a batch runs.
     """
-    global _KEY_INDEX
-    if _KEY_INDEX is None:
-        _KEY_INDEX = {k: i for i, k in enumerate(VALUE_COLUMNS)}
-    index = _KEY_INDEX
+    index = _columns().index
     d = record
     src = d.get("source") or {}
     rep = {c: (src.get(c) if c in ("sha256", "format", "bytes") else d.get("seconds") if c == "seconds"
@@ -450,7 +404,7 @@ class OutputWriter:
         self.outdir.mkdir(parents=True, exist_ok=True)
         mode = "a" if append else "w"
         self._files[RECORDS] = self._tmp(RECORDS).open(mode, encoding="utf-8", newline="\n")
-        for name, cols in ((REPORTS, REPORT_COLUMNS), (FINDINGS, FINDING_COLUMNS), (ERRORS, ERROR_COLUMNS)):
+        for name, cols in ((REPORTS, report_columns()), (FINDINGS, FINDING_COLUMNS), (ERRORS, ERROR_COLUMNS)):
             fresh = not append or not self._tmp(name).exists() or self._tmp(name).stat().st_size == 0
             # backslashreplace: a file name that is not UTF-8 shows as \udcXX escapes, never a crash
             f = self._tmp(name).open("w" if fresh else "a", encoding=CSV_ENCODING if fresh else "utf-8",
@@ -652,7 +606,7 @@ def to_frame(records: Iterable[Record | Mapping]) -> "pd.DataFrame":
 
     import pandas as pd  # noqa: F401  (a clear ImportError before any work)
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=REPORT_COLUMNS)
+    w = csv.DictWriter(buf, fieldnames=report_columns())
     w.writeheader()
     for r in records:
         w.writerow(report_row(r))

@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .tables.template import APPLICANT_KEYS, OUTCOME_KEYS_2021
+from .record import flatten
+from .tables.template import APPLICANT_KEYS, APPLICATIONS
 
-_WITHHELD = tuple(k for k in OUTCOME_KEYS_2021 if k.startswith("withheld_"))
-_REJECTED = tuple(k for k in OUTCOME_KEYS_2021 if k.startswith("rejected_"))
-_UNAVAILABLE = tuple(k for k in OUTCOME_KEYS_2021 if k.startswith("unavailable_"))
+_WITHHELD = tuple(k for k in APPLICATIONS.outcomes if k.startswith("withheld_"))
+_REJECTED = tuple(k for k in APPLICATIONS.outcomes if k.startswith("rejected_"))
+_UNAVAILABLE = tuple(k for k in APPLICATIONS.outcomes if k.startswith("unavailable_"))
 _LITIGATION = ("litigation_direct", "litigation_after_review")
 
 
@@ -64,16 +65,6 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 
 
-def _flat(record: Mapping) -> dict:
-    out: dict = {}
-    for table in ("applications", "review_litigation"):
-        for row, cols in (record.get(table) or {}).items():
-            if isinstance(cols, dict):
-                for col, v in cols.items():
-                    out[f"{table}.{row}.{col}"] = v
-    return out
-
-
 def _sum(flat: Mapping, keys: Iterable[str]) -> float | None:
     """The sum, or ``None`` when any term is blank (a partial sum would be a made-up number)."""
     total = 0
@@ -87,7 +78,9 @@ def _sum(flat: Mapping, keys: Iterable[str]) -> float | None:
 
 def indicators(record: Mapping) -> dict[str, float | int | None]:
     """Every indicator of one record (a record dict or ``Record.to_dict()``)."""
-    flat = _flat(record)
+    flat: dict = {}
+    for table in ("applications", "review_litigation"):
+        flatten(record.get(table) or {}, table, flat)
     out: dict[str, float | int | None] = {}
     for ind in INDICATORS:
         num = _sum(flat, ind.numerator)

@@ -1,4 +1,5 @@
-"""Report metadata: agency, year, template, published_on — from the title, the tables' own labels, the closing date."""
+"""Report metadata: agency, year, published_on — from the title and the closing date; the template
+is told by ``extract.tables.template.detect``."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import re
 from collections import Counter
 
 from .sections import BODY_SUFFIX
-from .tables.template import detect_template
+from .tables.template import detect
 from .textnorm import fold
-from .types import Document, Meta, Sections, Template
+from .types import Document, Meta, Sections
 
 _TITLE_CUE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,6}(?:工作)?(?:年度)?报告")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -16,9 +17,6 @@ _AGENCY_BEFORE = re.compile(r"^(?P<agency>.+?)(?:关于)?(?P<year>(?:19|20)\d{2}
 _AGENCY_AFTER = re.compile(r"^(?P<year>(?:19|20)\d{2})年度?(?P<agency>.+?)(?:政府信息公开|政务公开|信息公开)")
 _DATE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$|^((?:19|20)\d{2})[-./](\d{1,2})[-./](\d{1,2})$")
 _DATE_LABELLED = re.compile(r"(?:发布|印发|成文)?(?:日期|时间)[:：]\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
-
-_LEGACY = ("收费及减免", "政府信息公开的收费", "依申请公开政府信息情况", "概述")
-
 
 def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
     """The report's title among its first lines (folded, and its span). A title wrapped over two
@@ -95,26 +93,6 @@ def _body_correction(agency: str, text: str) -> str:
     return agency
 
 
-def _template(doc: Document, sections: Sections, year: int | None) -> Template:
-    def text_of(key):
-        s = sections.get(key)
-        return fold(doc.text[s.span[0]:s.span[1]]) if s else ""
-    # the tables' own column names decide: section 二's first (its shape is what differs), then 三's
-    active = text_of("active_disclosure")
-    found = detect_template(active, active + text_of("applications"))
-    if found is not None:
-        return found  # type: ignore[return-value]
-    whole = fold(doc.text)
-    if year is not None and year < 2019:
-        return "legacy"
-    if any(c in whole for c in _LEGACY) and "勾稽关系" not in whole and "第二十条" not in whole:
-        return "legacy"
-    tables = active + text_of("applications")
-    if "第二十条" in tables or "本年新收" in tables:
-        return "2021" if (year or 2021) >= 2021 else "2019"
-    return "unknown"
-
-
 def _published_on(doc: Document, sections: Sections, year: int | None) -> str | None:
     cands = []
     if sections.trailer:
@@ -162,5 +140,5 @@ def read_meta(doc: Document, sections: Sections) -> Meta:
         year = int(y.group(1)) if y else None
     if agency:
         agency = _body_correction(agency, doc.text[span[1]:] if span else doc.text)
-    return Meta(agency=agency, year=year, template=_template(doc, sections, year),
+    return Meta(agency=agency, year=year, template=detect(doc, sections, year),
                 published_on=_published_on(doc, sections, year), agency_span=span)

@@ -103,7 +103,7 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
     findings.extend(check_tables(tables, meta))
     if doc.ocr is not None:
         from .ingest.ocr import ocr_findings
-        findings.extend(ocr_findings(doc.ocr, tables))
+        findings.extend(ocr_findings(doc.ocr, tables, meta.template))
     for key in sections.missing:
         # the table readers report a missing table section with its own severity
         findings.append(Finding(check=f"sections.missing.{key}", severity="info",

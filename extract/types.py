@@ -20,7 +20,8 @@ Span = tuple[int, int]
 Format = Literal["text", "markdown", "html", "pdf", "docx", "doc", "image"]
 Severity = Literal["error", "warning", "info"]
 TableName = Literal["active_disclosure", "applications", "review_litigation"]
-Template = Literal["2021", "2019", "legacy", "unknown"]
+Template = str
+"""A registered template's name (``extract.tables.template.TEMPLATES``: "2021", "2019"), "legacy" or "unknown"."""
 
 
 @dataclass(frozen=True, slots=True)

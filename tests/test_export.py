@@ -9,14 +9,17 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extract.export import (ERRORS, FINDINGS, RECORDS, REPORT_COLUMNS, REPORTS, VALUE_COLUMNS, OutputWriter,
-                            error_row, read_csv_rows, read_records, report_row, spreadsheet_safe, write_outputs)
-from extract.tables.template import APPLICANT_KEYS, APPLICATION_ROW_ORDER
+from extract.export import (ERRORS, FINDINGS, RECORDS, REPORTS, OutputWriter, error_row, read_csv_rows, read_records,
+                            report_columns, report_row, spreadsheet_safe, value_columns, write_outputs)
+from extract.tables.template import APPLICANT_KEYS, APPLICATIONS
+
+VALUE_COLUMNS = value_columns()
+REPORT_COLUMNS = report_columns()
 
 
 def test_value_columns_cover_the_template_and_are_unique():
     assert len(VALUE_COLUMNS) == len(set(VALUE_COLUMNS))
-    for row in APPLICATION_ROW_ORDER:
+    for row in APPLICATIONS.record_rows(merged=False):
         for col in APPLICANT_KEYS:
             assert f"applications.{row}.{col}" in VALUE_COLUMNS
     assert "applications.other_handled.total" in VALUE_COLUMNS

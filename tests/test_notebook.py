@@ -20,12 +20,12 @@ from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 from extract.batch import expand_paths, iter_batch  # noqa: E402
 from extract.export import read_records, write_outputs  # noqa: E402
 from extract.tables.identities import application_identities, review_identities  # noqa: E402
-from extract.tables.template import OUTCOME_KEYS_2021, OUTCOME_KEYS_SINGLE_OTHER  # noqa: E402
+from extract.tables.template import APPLICATIONS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "batch_summary.ipynb"
 SAMPLES = ROOT / "eval" / "samples"
-OUTCOMES = tuple(dict.fromkeys(OUTCOME_KEYS_2021 + OUTCOME_KEYS_SINGLE_OTHER))   # + other_handled
+OUTCOMES = tuple(dict.fromkeys(APPLICATIONS.outcome_rows(merged=False) + APPLICATIONS.outcome_rows(merged=True)))  # + other_handled
 NO_NARRATIVE = "no_narrative_copy"
 
 
@@ -118,7 +118,7 @@ def test_summary_matches_records(records_path, tmp_path, kernel_dir, monkeypatch
     assert expected["disclosed"] > 0 and "other_handled" in expected       # 2019-template reports counted
 
     # identity checks: the notebook's list is the library's, and the failing reports are the same
-    library_checks = {i.check for i in application_identities(("natural_person", "total"), OUTCOME_KEYS_2021,
+    library_checks = {i.check for i in application_identities(("natural_person", "total"), APPLICATIONS.outcomes,
                                                               ("new_received",)) + review_identities()}
     assert set(s["identity_checks"]) == library_checks
     failing: dict[str, set] = {"applications": set(), "review_litigation": set()}

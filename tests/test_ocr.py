@@ -24,7 +24,7 @@ import pytest
 
 import extract
 from extract.errors import IngestError, UnsupportedFormat
-from extract.evaluation.harness import iter_flat
+from extract.record import flatten
 from extract.ingest import ocr
 from extract.ingest.pdf import NO_TEXT_LAYER, read_pdf
 from extract.ingest.ocr import INSTALL_HINT, ocr_findings
@@ -69,8 +69,8 @@ def cell_accuracy(rec, label: dict, tables: tuple[str, ...] = TABLES) -> dict:
     right, null, wrong = 0, [], []
     total = 0
     for t in tables:
-        gold = dict(iter_flat(label.get(t) or {}, t))
-        got = dict(iter_flat(d.get(t) or {}, t))
+        gold = flatten(label.get(t) or {}, t)
+        got = flatten(d.get(t) or {}, t)
         for k, v in gold.items():
             total += 1
             if got.get(k) == v:

@@ -14,11 +14,13 @@ pq = pytest.importorskip("pyarrow.parquet")
 from typer.testing import CliRunner  # noqa: E402
 
 from extract.cli import _register, app  # noqa: E402
-from extract.export import (CODEBOOK, LONG_TABLES, VALUE_COLUMNS, OutputWriter, codebook, column_name,  # noqa: E402
-                            read_records, read_reports_csv)
+from extract.export import (CODEBOOK, LONG_TABLES, OutputWriter, codebook, column_name,  # noqa: E402
+                            read_records, read_reports_csv, value_columns)
 from extract.indicators import INDICATORS, carry_over_checks, indicators  # noqa: E402
 from extract.pipeline import parse_file  # noqa: E402
-from extract.tables.template import APPLICANT_KEYS, ROW_LABELS  # noqa: E402
+from extract.tables.template import APPLICANT_KEYS, APPLICATIONS  # noqa: E402
+
+ROW_LABELS = APPLICATIONS.labels
 
 _register()
 SAMPLES = Path(__file__).resolve().parent.parent / "eval" / "samples"
@@ -140,8 +142,8 @@ def test_parquet_files_read_back_with_pyarrow(batch, con):
 
 def test_codebook_comes_from_the_template(batch, con):
     book = codebook()
-    assert [r["key"] for r in book] == list(VALUE_COLUMNS)
-    assert len({column_name(k) for k in VALUE_COLUMNS}) == len(VALUE_COLUMNS)
+    assert [r["key"] for r in book] == list(value_columns())
+    assert len({column_name(k) for k in value_columns()}) == len(value_columns())
     for r in book:
         if r["table_key"] == "applications":
             assert r["label"].startswith(ROW_LABELS[r["row_key"]]) and r["unit"] == "件" and r["type"] == "BIGINT"

@@ -265,8 +265,7 @@ def show_command(
 ) -> None:
     """Print one report's tables, findings and narrative items."""
     from ..pipeline import parse_file
-    from ..tables.template import (ACTIVE_ROWS_2019, ACTIVE_ROWS_2021, APPLICANT_COLUMNS, APPLICATION_ROW_ORDER,
-                                   REVIEW_COLUMNS, REVIEW_GROUPS, ROW_LABELS)
+    from ..tables.template import LEGACY, template_spec
     if narrative not in ("rules", "none"):
         _die(f"--narrative must be rules or none for show (got {narrative!r})")
     try:
@@ -287,14 +286,15 @@ def show_command(
     def cell(v) -> str:
         return "—" if v is None else str(v)
 
+    # a legacy report's tables are null: nothing below reads its template
+    tpl = template_spec(m.template if m and m.template != LEGACY else "unknown")
     active = rec.value("active_disclosure")
     if active:
-        specs = ACTIVE_ROWS_2019 if m and m.template == "2019" else ACTIVE_ROWS_2021
         t = Table(title="二、主动公开政府信息情况", title_justify="left")
         t.add_column("项目")
         t.add_column("key", style="dim")
         t.add_column("values")
-        for s in specs:
+        for s in tpl.active_rows:
             v = active.get(s.key)
             shown = ", ".join(f"{k}={cell(x)}" for k, x in v.items()) if isinstance(v, dict) else cell(v)
             t.add_row(s.label, s.key, shown)
@@ -303,24 +303,23 @@ def show_command(
     if apps:
         t = Table(title="三、收到和处理政府信息公开申请情况", title_justify="left")
         t.add_column("申请情况")
-        for _, label in APPLICANT_COLUMNS:
+        spec = tpl.applications
+        for _, label in spec.columns:
             t.add_column(label, justify="right")
-        rows = list(APPLICATION_ROW_ORDER)
-        if "other_handled" in apps:
-            rows.insert(rows.index("total_processed"), "other_handled")
-        for r in rows:
+        labels = spec.labels
+        for r in spec.record_rows(merged=spec.merged.key in apps):
             v = apps.get(r) or {}
-            t.add_row(ROW_LABELS.get(r, r), *(cell(v.get(k)) for k, _ in APPLICANT_COLUMNS))
+            t.add_row(labels.get(r, r), *(cell(v.get(k)) for k, _ in spec.columns))
         con.print(t)
     review = rec.value("review_litigation")
     if review:
         t = Table(title="四、行政复议、行政诉讼情况", title_justify="left")
         t.add_column("")
-        for _, label in REVIEW_COLUMNS:
+        for _, label in tpl.review.columns:
             t.add_column(label, justify="right")
-        for g, label in REVIEW_GROUPS:
+        for g, label in tpl.review.groups:
             v = review.get(g) or {}
-            t.add_row(label, *(cell(v.get(k)) for k, _ in REVIEW_COLUMNS))
+            t.add_row(label, *(cell(v.get(k)) for k, _ in tpl.review.columns))
         con.print(t)
     if rec.findings:
         t = Table(title="findings", title_justify="left")

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .harness import Scorecard, iter_flat
+from ..record import flatten
+from .harness import Scorecard
 from .scoring import HEADLINE_METRICS, LOWER_IS_BETTER
 
 # per-report fields that are detail, not figures (lists of wrong cells, raw values...)
@@ -48,7 +49,7 @@ class Diff:
 def _flat(card: Scorecard) -> dict[str, Any]:
     out = {f"overall.{k}": v for k, v in card.overall.items()}
     for r in card.reports:
-        for k, v in iter_flat(r):
+        for k, v in flatten(r).items():
             if k == "id" or k.endswith(_SKIP_SUFFIXES) or isinstance(v, list) and k.endswith(("flagged", "sound")):
                 continue
             out[f"reports.{r.get('id')}.{k}"] = v

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,12 +176,3 @@ def read_scorecard(path: str | os.PathLike) -> Scorecard:
     if not isinstance(d, dict) or "overall" not in d:
         raise _err("not a scorecard (no 'overall' key)", p)
     return Scorecard.from_dict(d)
-
-
-def iter_flat(d: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
-    """Dotted paths to the scalar leaves of nested dicts (lists are leaves)."""
-    if isinstance(d, Mapping):
-        for k, v in d.items():
-            yield from iter_flat(v, f"{prefix}.{k}" if prefix else str(k))
-    else:
-        yield prefix, d

@@ -374,8 +374,10 @@ def read_image(data: bytes, path: str | None = None) -> Document:
 # fails, and each implies the same value for it; the finding names that value, and the value
 # read is kept (never replaced).
 
-def ocr_findings(info, tables: dict) -> list:
-    """``ocr.low_confidence`` (info) and ``ocr.misread`` (error) findings for a Document read by OCR."""
+def ocr_findings(info, tables: dict, template: str = "unknown") -> list:
+    """``ocr.low_confidence`` (info) and ``ocr.misread`` (error) findings for a Document read by OCR,
+    whose tables were read with ``template`` (``meta.template``)."""
+    from ..tables.template import template_spec
     from ..types import Finding
 
     out: list = []
@@ -391,31 +393,28 @@ def ocr_findings(info, tables: dict) -> list:
                                        f"{LOW_CONFIDENCE}: {shown}; compare them with the scan"))
     for name, t in tables.items():
         if t.values is not None:
-            out.extend(_misreads(name, t.values))
+            out.extend(_misreads(name, t.values, template_spec(template)))
     return out
 
 
-def _identities(name: str, values: dict) -> list:
-    from ..tables.identities import application_identities, review_identities
-    from ..tables.template import APPLICANT_KEYS, OTHER_SUBROWS, OUTCOME_KEYS_2021, OUTCOME_KEYS_SINGLE_OTHER
+def _identities(name: str, values: dict, template) -> list:
+    from ..tables.identities import application_identities, review_identities, shape_of
 
     if name == "applications":
-        single = "other_handled" in values
-        rows = tuple(k for k in values if not (single and k in OTHER_SUBROWS))
-        return application_identities(APPLICANT_KEYS, OUTCOME_KEYS_SINGLE_OTHER if single else OUTCOME_KEYS_2021,
-                                      rows)
+        outcomes, rows = shape_of(template.applications, values)
+        return application_identities(template.applications.column_keys, outcomes, rows)
     if name == "review_litigation":
-        return review_identities()
+        return review_identities(template.review)
     return []
 
 
-def _misreads(name: str, values: dict) -> list:
+def _misreads(name: str, values: dict, template) -> list:
     from ..types import Finding
 
     flat = {f"{r}.{c}": v for r, row in values.items() if isinstance(row, dict) for c, v in row.items()}
     implied: dict[str, list[tuple[str, float]]] = {}     # cell → (check, the value it would need)
     holds: set[str] = set()                               # cells in an identity that holds
-    for idn in _identities(name, values):
+    for idn in _identities(name, values, template):
         vals = [flat.get(k) for k in idn.keys]
         if any(not isinstance(v, (int, float)) for v in vals):
             continue

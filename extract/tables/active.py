@@ -1,4 +1,4 @@
-"""Section 二: 主动公开政府信息情况 (第二十条), rows found by label; 2021 and 2019 shapes."""
+"""Section 二: 主动公开政府信息情况 (第二十条), rows found by label, in the shape of the report's template."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from ..types import Document, Finding, Section, TableResult
 from .common import blank_finding, readings_for, spans_of, trim_edge_blanks
 from .rows import rows_in
 from .solve import Reading
-from .template import TemplateSpec, template_spec
+from .template import TemplateSpec
 
 TABLE = "active_disclosure"
 
@@ -39,14 +39,13 @@ def _agreed(readings: list[Reading]) -> Reading:
     return Reading(vals, spans)
 
 
-def read_active(doc: Document, section: Section | None, template: str) -> TableResult:
-    tpl = template_spec(template)
-    specs = tpl.active_rows
+def read_active(doc: Document, section: Section | None, template: TemplateSpec) -> TableResult:
+    specs = template.active_rows
     if section is None:
         return TableResult(TABLE, None, findings=(Finding(
             check=f"{TABLE}.missing", severity="error", table=TABLE,
             message="section 二 (主动公开政府信息情况) was not found; its table is empty"),))
-    values = _empty(tpl)
+    values = _empty(template)
     spans: dict = {}
     findings: list[Finding] = []
     found: set[str] = set()

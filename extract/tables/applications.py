@@ -12,10 +12,7 @@ from .common import blank_finding, irregular_finding, readings_for, spans_of, to
 from .identities import application_identities
 from .rows import Row, rows_in
 from .solve import Irregular, solve
-from .template import (
-    APPLICANT_COLUMNS, APPLICANT_KEYS, APPLICATION_ROW_ORDER, APPLICATION_ROWS, OTHER_SUBROWS,
-    OUTCOME_KEYS_2021, OUTCOME_KEYS_SINGLE_OTHER, ROW_LABELS,
-)
+from .template import APPLICATIONS, ApplicationsSpec, TemplateSpec
 
 TABLE = "applications"
 _FUZZY = 0.8
@@ -33,23 +30,25 @@ def core_label(folded: str) -> str:
     return core
 
 
-_FUZZY_TARGETS = {s.key: core_label(fold(s.label.split("…")[0])) for s in APPLICATION_ROWS}
+@lru_cache(maxsize=8)
+def _fuzzy_targets(apps: ApplicationsSpec) -> dict[str, str]:
+    return {s.key: core_label(fold(s.label.split("…")[0])) for s in apps.rows}
 
 
 @lru_cache(maxsize=8192)
-def match_row(folded: str) -> str | None:
+def match_row(folded: str, apps: ApplicationsSpec = APPLICATIONS) -> str | None:
     """The template row a folded label names, or None."""
     if not folded:
         return None
     core = core_label(folded)
     for wrong, right in _VARIANTS:
         folded = folded.replace(wrong, right)
-    for spec in APPLICATION_ROWS:
+    for spec in apps.rows:
         if spec.matches(folded, core):
             return spec.key
     if len(core) >= 4:  # OCR typos: one or two wrong characters in a long label
         best, score = None, 0.0
-        for key, target in _FUZZY_TARGETS.items():
+        for key, target in _fuzzy_targets(apps).items():
             if len(target) < 4:
                 continue
             r = SequenceMatcher(None, core, target).ratio()
@@ -64,7 +63,7 @@ _BR = re.compile(r"<br\s*/?>", re.I)
 _GROUP_HEADING = re.compile(r"法人或者?其他组织")
 
 
-def header_columns(header: list[Row]) -> tuple[str, ...] | None:
+def header_columns(header: list[Row], apps: ApplicationsSpec = APPLICATIONS) -> tuple[str, ...] | None:
     """The applicant columns the header names, in template order (None if no header).
 
     A name counts when it is written whole, or when a header token is its first part of two or
@@ -73,17 +72,17 @@ def header_columns(header: list[Row]) -> tuple[str, ...] | None:
     so only the first fragment of each name stays where the name starts."""
     frags = [_GROUP_HEADING.sub("", _BR.sub("", fold(t.text))) for r in header for t in r.labels]
     text = "".join(frags)
-    cols = tuple(k for k, name in APPLICANT_COLUMNS
+    cols = tuple(k for k, name in apps.columns
                  if name in text or any(len(f) >= 2 and name.startswith(f) for f in frags))
     return cols if len(cols) >= 3 else None
 
 
-def _columns_by_values(matched: dict[str, Row], columns: tuple[str, ...]) -> bool:
+def _columns_by_values(matched: dict[str, Row], columns: tuple[str, ...], width: int) -> bool:
     """Whether the value rows say the table has the template's 7 columns where the header named
     fewer: most rows carry exactly 7 values (a broken header must not shrink the table)."""
-    if len(columns) >= len(APPLICANT_KEYS) or len(matched) < 3:
+    if len(columns) >= width or len(matched) < 3:
         return False
-    seven = sum(1 for r in matched.values() if _filled(r) == len(APPLICANT_KEYS))
+    seven = sum(1 for r in matched.values() if _filled(r) == width)
     return seven * 4 >= len(matched) * 3
 
 
@@ -92,12 +91,12 @@ def _filled(row: Row) -> int:
     return sum(1 for t in row.values if t.kind != "blank")
 
 
-def _is_header(row: Row) -> bool:
+def _is_header(row: Row, apps: ApplicationsSpec) -> bool:
     """A grid row of column names whose trailing cells are blank (``…法律服务机构 | 总计 | ``): a header,
     though ``总计`` is also the label of a data row."""
     if _filled(row):
         return False
-    names = sum(1 for _, name in APPLICANT_COLUMNS if name in row.label)
+    names = sum(1 for _, name in apps.columns if name in row.label)
     return names >= 2 or "申请人" in row.label
 
 
@@ -118,10 +117,10 @@ def _assign_unlabelled(matched: dict[str, Row], unlabelled: list[Row], row_keys:
 
 
 def _check_assigned(assigned: tuple[str, ...], columns: tuple[str, ...], known: dict,
-                    identities) -> Finding:
+                    identities, labels: dict[str, str]) -> Finding:
     """A warning when every identity over the rows placed by template order holds; otherwise those
     rows' cells become null and an error says why."""
-    names = "、".join(ROW_LABELS[k] for k in assigned)
+    names = "、".join(labels[k] for k in assigned)
     cells = tuple(f"{TABLE}.{k}.{c}" for k in assigned for c in columns)
     touched = [i for i in identities if any(key.split(".")[0] in assigned for key in i.keys)]
     def holds(i) -> bool:
@@ -142,7 +141,10 @@ def _check_assigned(assigned: tuple[str, ...], columns: tuple[str, ...], known: 
                            f"{why}, so its cells are left empty")
 
 
-def read_applications(doc: Document, section: Section | None) -> TableResult:
+def read_applications(doc: Document, section: Section | None, template: TemplateSpec) -> TableResult:
+    apps = template.applications
+    labels = apps.labels
+    all_columns = apps.column_keys
     if section is None:
         return TableResult(TABLE, None, findings=(Finding(
             check=f"{TABLE}.missing", severity="error", table=TABLE,
@@ -154,20 +156,20 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
     unlabelled: list[Row] = []
     pending = ""
     for row in rows:
-        if not row.has_values or (not matched and _is_header(row)):
+        if not row.has_values or (not matched and _is_header(row, apps)):
             if not matched:
                 header.append(row)
             if not row.has_values:
                 pending += row.label
             continue
-        key = match_row(row.label)
+        key = match_row(row.label, apps)
         if key is None and len(row.labels) > 1 and len(row.labels[0].text) == 1:
             # a character of a vertical group label (三 / 、 / 本 …) printed at the start of the line
-            key = match_row(fold("".join(t.text for t in row.labels[1:])))
-        if pending and key in (None, "other_handled"):
+            key = match_row(fold("".join(t.text for t in row.labels[1:])), apps)
+        if pending and key in (None, apps.merged.key):
             # the label wrapped over lines around its values: the lines above name the row, and a
             # group label printed beside the values (（六）其他处理) does not
-            key = match_row(pending + row.label) or key
+            key = match_row(pending + row.label, apps) or key
         pending = ""
         if key is None:
             if not matched:
@@ -179,7 +181,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
             use_new = _filled(row) > _filled(matched[key])   # keep the one with more values
             findings.append(Finding(check=f"{TABLE}.duplicate_row", severity="warning", table=TABLE,
                                     cells=(f"{TABLE}.{key}",),
-                                    message=f"row {ROW_LABELS[key]} appears twice; the "
+                                    message=f"row {labels[key]} appears twice; the "
                                             f"{'second (it has more values)' if use_new else 'first'} is used"))
             if use_new:
                 matched[key] = row
@@ -191,27 +193,28 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
                                 message="no row of the 申请 table was found in section 三"))
         return TableResult(TABLE, None, findings=tuple(findings))
 
-    single_other = "other_handled" in matched and not any(k in matched for k in OTHER_SUBROWS)
-    if "other_handled" in matched and not single_other:
-        del matched["other_handled"]
-    outcomes = OUTCOME_KEYS_SINGLE_OTHER if single_other else OUTCOME_KEYS_2021
-    row_keys = ("new_received", "carried_over") + outcomes + ("total_processed", "carried_forward")
+    merged = apps.merged.key in matched and not any(k in matched for k in apps.merged.parts)
+    if apps.merged.key in matched and not merged:
+        del matched[apps.merged.key]
+    outcomes = apps.outcome_rows(merged)
+    row_keys = apps.row_keys(merged)
     assigned = _assign_unlabelled(matched, unlabelled, row_keys)
 
-    columns = header_columns(header)
-    if columns is not None and _columns_by_values(matched, columns):
+    columns = header_columns(header, apps)
+    if columns is not None and _columns_by_values(matched, columns, len(all_columns)):
         findings.append(Finding(check=f"{TABLE}.header_incomplete", severity="info", table=TABLE,
                                 message=f"the column header names {len(columns)} applicant columns but the "
-                                        f"value rows carry {len(APPLICANT_KEYS)} values; the template's "
-                                        f"{len(APPLICANT_KEYS)} columns are used"))
-        columns = APPLICANT_KEYS
+                                        f"value rows carry {len(all_columns)} values; the template's "
+                                        f"{len(all_columns)} columns are used"))
+        columns = all_columns
     if columns is None:
-        columns = APPLICANT_KEYS
+        columns = all_columns
         findings.append(Finding(check=f"{TABLE}.header_missing", severity="info", table=TABLE,
-                                message="the column header was not found; the template's 7 columns are assumed"))
-    absent = [k for k in APPLICANT_KEYS if k not in columns]
+                                message=f"the column header was not found; the template's {len(all_columns)} "
+                                        f"columns are assumed"))
+    absent = [k for k in all_columns if k not in columns]
     if absent:
-        names = "、".join(n for k, n in APPLICANT_COLUMNS if k in absent)
+        names = "、".join(n for k, n in apps.columns if k in absent)
         findings.append(Finding(check=f"{TABLE}.column_absent", severity="info", table=TABLE,
                                 cells=tuple(f"{TABLE}.{r}.{c}" for r in row_keys for c in absent),
                                 message=f"the table has no {names} column; those cells are null"))
@@ -225,7 +228,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
         if row is None:
             findings.append(Finding(check=f"{TABLE}.row_missing", severity="error", table=TABLE,
                                     cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
-                                    message=f"row {ROW_LABELS[key]} was not found; its cells are null"))
+                                    message=f"row {labels[key]} was not found; its cells are null"))
             continue
         toks = trim_edge_blanks(list(row.values), m)
         bad = [t for t in toks if t.kind == "num" and (isinstance(t.value, float) or (t.value or 0) < 0)
@@ -235,7 +238,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
             shown = bad[0].text if len(bad[0].text) <= 24 else f"{bad[0].text[:12]}… ({len(bad[0].text)} digits)"
             findings.append(Finding(check=f"{TABLE}.unreadable", severity="error", table=TABLE,
                                     cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
-                                    message=f"row {ROW_LABELS[key]}: {shown!r} is not a count"))
+                                    message=f"row {labels[key]}: {shown!r} is not a count"))
             continue
         readings, kind = readings_for(toks, m, loose=row.loose)
         cell_keys = tuple(f"{key}.{c}" for c in columns)
@@ -249,7 +252,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
                 elif s is not None:
                     spans[ck] = s
             if blanks:
-                findings.append(blank_finding(TABLE, ROW_LABELS[key], blanks))
+                findings.append(blank_finding(TABLE, labels[key], blanks))
             continue
         detail = f"{len(toks)} values for {m} columns"
         irregular.append(Irregular(key, cell_keys, tuple(readings or ()), kind or "count", detail))
@@ -257,7 +260,7 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
     identities = application_identities(columns, outcomes, row_keys)
     for res, irr in zip(solve(known, irregular, identities), irregular):
         ok = res.values is not None
-        findings.append(irregular_finding(TABLE, irr, ROW_LABELS[irr.row], ok, res.survivors, res.derived, res.values,
+        findings.append(irregular_finding(TABLE, irr, labels[irr.row], ok, res.survivors, res.derived, res.values,
                                          res.basis))
         if ok:
             known.update(res.values)  # type: ignore[arg-type]
@@ -266,13 +269,11 @@ def read_applications(doc: Document, section: Section | None) -> TableResult:
             known.update({k: None for k in irr.columns})
 
     if assigned:
-        findings.append(_check_assigned(assigned, columns, known, identities))
+        findings.append(_check_assigned(assigned, columns, known, identities, labels))
 
     values: dict[str, dict[str, int | None]] = {}
-    order = APPLICATION_ROW_ORDER if not single_other else (
-        APPLICATION_ROW_ORDER[:-2] + ("other_handled",) + APPLICATION_ROW_ORDER[-2:])
-    for key in order:
-        values[key] = {c: (known.get(f"{key}.{c}") if key in row_keys else None) for c in APPLICANT_KEYS}
+    for key in apps.record_rows(merged):
+        values[key] = {c: (known.get(f"{key}.{c}") if key in row_keys else None) for c in all_columns}
     return TableResult(TABLE, values, spans_of(TABLE, spans), tuple(findings))
 
 

@@ -1,14 +1,16 @@
 """The template's identities, as data: each says ``sum(lhs) == sum(rhs)`` over value keys.
 
-The table readers use them to choose among the readings of an irregular row;
-``extract.checks`` uses the same list to report what a table breaks.
+The rules are the template's (../shared/schema.md); the rows and columns they run over come
+from the template (``extract.tables.template``). The table readers use them to choose among
+the readings of an irregular row; ``extract.checks`` uses the same list to report what a
+table breaks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .template import APPLICANT_PARTS, REVIEW_COLUMNS, REVIEW_GROUPS
+from .template import REVIEW, ApplicationsSpec, ReviewSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,7 @@ def application_identities(columns: tuple[str, ...], outcomes: tuple[str, ...],
                             (f"total_processed.{c}",),
                             tuple(f"{o}.{c}" for o in outcomes),
                             f"办理结果总计 = the sum of the {len(outcomes)} outcome rows (column {c})"))
-    parts = tuple(c for c in columns if c in APPLICANT_PARTS)
+    parts = tuple(c for c in columns if c != "total")
     if "total" in columns and parts:
         for r in rows:
             out.append(Identity("applications.row_total",
@@ -45,8 +47,18 @@ def application_identities(columns: tuple[str, ...], outcomes: tuple[str, ...],
     return out
 
 
-def review_identities() -> list[Identity]:
-    parts = tuple(k for k, _ in REVIEW_COLUMNS if k != "total")
-    return [Identity("review_litigation.group_total", (f"{g}.total",), tuple(f"{g}.{p}" for p in parts),
-                     f"总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结 ({label})")
-            for g, label in REVIEW_GROUPS]
+def review_identities(review: ReviewSpec = REVIEW) -> list[Identity]:
+    """Per group: its total column = the sum of the others."""
+    (total, total_name), parts = review.columns[-1], review.columns[:-1]
+    names = " + ".join(name for _, name in parts)
+    return [Identity("review_litigation.group_total", (f"{g}.{total}",), tuple(f"{g}.{p}" for p, _ in parts),
+                     f"{total_name} = {names} ({label})")
+            for g, label in review.groups]
+
+
+def shape_of(apps: ApplicationsSpec, values: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the outcome rows, every row) of a section 三 table as read, in the shape it was printed:
+    with （六） merged into one row where the table has that row, else split."""
+    merged = apps.merged.key in values
+    rows = tuple(k for k in values if not (merged and k in apps.merged.parts))
+    return apps.outcome_rows(merged), rows

@@ -7,26 +7,24 @@ from .common import blank_finding, irregular_finding, readings_for, spans_of, tr
 from .identities import review_identities
 from .rows import rows_in
 from .solve import Irregular, solve
-from .template import REVIEW_COLUMNS, REVIEW_GROUPS
+from .template import ReviewSpec, TemplateSpec
 
 TABLE = "review_litigation"
-_GROUP_CUES = (("litigation_after_review", ("复议后起诉",)),
-               ("litigation_direct", ("未经复议", "直接起诉")),
-               ("administrative_review", ("行政复议",)))
-_COLS = tuple(k for k, _ in REVIEW_COLUMNS)
-_KEYS = tuple(f"{g}.{c}" for g, _ in REVIEW_GROUPS for c in _COLS)
 _HEADER_WORDS = ("结果", "维持", "纠正", "其他", "尚未", "审结", "总计", "行政复议", "行政诉讼", "起诉", "复议后",
                  "未经复议", "直接起诉")
 
 
-def _group_of(label: str) -> str | None:
-    for key, cues in _GROUP_CUES:
+def _group_of(label: str, review: ReviewSpec) -> str | None:
+    for key, cues in review.group_cues:
         if any(c in label for c in cues):
             return key
     return None
 
 
-def read_review(doc: Document, section: Section | None) -> TableResult:
+def read_review(doc: Document, section: Section | None, template: TemplateSpec) -> TableResult:
+    review = template.review
+    cols = tuple(k for k, _ in review.columns)
+    keys = tuple(f"{g}.{c}" for g, _ in review.groups for c in cols)
     if section is None:
         return TableResult(TABLE, None, findings=(Finding(
             check=f"{TABLE}.missing", severity="error", table=TABLE,
@@ -42,14 +40,14 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
             toks.extend(row.values)
             loose = loose and row.loose
             continue
-        g = _group_of(label)
+        g = _group_of(label, review)
         if g is not None and len(label) <= 30:
             grouped[g] = list(row.values)
     findings: list[Finding] = []
     if grouped and not toks:
         # one line per group: 行政复议 0 0 0 0 0 …
         pieces = []
-        for g, _ in REVIEW_GROUPS:
+        for g, _ in review.groups:
             pieces.extend(grouped.get(g, []))
         toks = pieces
     if not toks:
@@ -57,14 +55,14 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
             check=f"{TABLE}.missing", severity="error", table=TABLE,
             message="no value row of the 行政复议/行政诉讼 table was found in section 四"),))
 
-    toks = trim_edge_blanks(toks, len(_KEYS))
-    readings, kind = readings_for(toks, len(_KEYS), loose=loose)
+    toks = trim_edge_blanks(toks, len(keys))
+    readings, kind = readings_for(toks, len(keys), loose=loose)
     known: dict = {}
     spans: dict = {}
     if not kind and readings:
         rd = readings[0]
         blanks = []
-        for k, v, s in zip(_KEYS, rd.values, rd.spans):
+        for k, v, s in zip(keys, rd.values, rd.spans):
             known[k] = v
             if v is None:
                 blanks.append(k)
@@ -73,16 +71,16 @@ def read_review(doc: Document, section: Section | None) -> TableResult:
         if blanks:
             findings.append(blank_finding(TABLE, "行政复议/行政诉讼", blanks))
     else:
-        irr = Irregular("values", _KEYS, tuple(readings or ()), kind or "count",
-                        f"{len(toks)} values for {len(_KEYS)} columns")
-        (res,) = solve({}, [irr], review_identities())
+        irr = Irregular("values", keys, tuple(readings or ()), kind or "count",
+                        f"{len(toks)} values for {len(keys)} columns")
+        (res,) = solve({}, [irr], review_identities(review))
         ok = res.values is not None
         findings.append(irregular_finding(TABLE, irr, "行政复议/行政诉讼 values", ok, res.survivors, res.derived, res.values,
                                          res.basis))
         if ok:
             known.update(res.values)
             spans.update(res.spans)
-    values = {g: {c: known.get(f"{g}.{c}") for c in _COLS} for g, _ in REVIEW_GROUPS}
+    values = {g: {c: known.get(f"{g}.{c}") for c in cols} for g, _ in review.groups}
     return TableResult(TABLE, values, spans_of(TABLE, spans), tuple(findings))
 
 
