@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
+from .channel_types import ChannelType  # noqa: F401  (re-exported: the schema.md channel types, from their table)
+
 Span = tuple[int, int]
 """Half-open ``[start, end)`` character offsets into ``Document.text``."""
 
@@ -225,10 +227,6 @@ class NarrativeItem:
         }
 
 
-ChannelType = Literal[
-    "website", "wechat", "wechat_channels", "weibo", "short_video", "app", "print",
-    "broadcast", "press_conference", "onsite", "new_media", "other_platform",
-]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from extract.narrative.cache import AnswerCache, cache_key
 from extract.narrative.grounding import normalize
 from extract.narrative.llm import LLMExtractor, ground_answer
 from extract.narrative.prompting import load_prompt, narrative_excerpt
-from extract.narrative.schema import ChannelTypeAnswer, NarrativeAnswer
+from extract.narrative.answer import ChannelTypeAnswer, NarrativeAnswer
 from extract.sections import find_sections
 from extract.types import ChannelType, Narrative, NarrativeItem
 from fake_openai import Reply

@@ -11,7 +11,7 @@ import pytest
 from extract.narrative.grounding import normalize
 from extract.narrative.prompting import (Excerpt, estimate_tokens, load_prompt, narrative_excerpt,
                                          render_messages, render_reask)
-from extract.narrative.schema import NarrativeAnswer
+from extract.narrative.answer import NarrativeAnswer
 from extract.types import Document, Paragraph, Section, Sections
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from extract.channel_types import CHANNEL_TYPE_KEYS
+
 SAMPLES = Path(__file__).resolve().parents[1] / "eval" / "samples"
 LABELS = sorted(SAMPLES.glob("*.json"))
 
@@ -39,8 +41,7 @@ AD_2019 = {"regulations": ("new_made", "new_published", "total_published"),
            "fees": ("items_last_year", "change"),
            "procurement": ("items", "amount_wan_yuan")}
 MONEY = {"fees_wan_yuan", "amount_wan_yuan"}
-CHANNEL_TYPES = {"website", "wechat", "wechat_channels", "weibo", "short_video", "app", "print", "broadcast",
-                 "press_conference", "onsite", "new_media", "other_platform"}
+CHANNEL_TYPES = set(CHANNEL_TYPE_KEYS)
 TABLES = ("active_disclosure", "applications", "review_litigation")
 
 

@@ -45,6 +45,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..channel_types import CHANNEL_TYPES
+
 TABLE_NAMES = ("active_disclosure", "applications", "review_litigation")
 ITEM_THRESHOLD = 0.8
 ALARM_SEVERITIES = frozenset({"error", "warning"})
@@ -140,21 +142,7 @@ def coverage(pred: Sequence[str], gold: Sequence[str]) -> dict:
 
 
 #: Per channel type, the generic words that name no particular medium: as a name they count as null.
-GENERIC_NAMES: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
-    "website": ("网站", "政府网站", "门户网站", "政府门户网站", "政务网站", "信息公开网站", "信息公开专栏",
-                "信息公开平台", "政务公开专栏", "官网", "官方网站"),
-    "wechat": ("微信", "微信公众号", "公众号", "微信公众平台", "政务微信", "官方微信"),
-    "wechat_channels": ("视频号", "微信视频号"),
-    "weibo": ("微博", "政务微博", "官方微博"),
-    "short_video": ("抖音", "快手", "抖音号", "快手号", "短视频", "短视频平台"),
-    "app": ("APP", "政务APP", "客户端", "移动客户端", "小程序"),
-    "print": ("报纸", "报刊", "期刊", "杂志", "公报", "政府公报"),
-    "broadcast": ("广播", "电视", "电台", "电视台", "广播电视", "广播电台", "电视广播"),
-    "press_conference": ("新闻发布会", "发布会", "新闻通气会", "通气会"),
-    "onsite": ("公示栏", "公开栏", "公告栏", "宣传栏", "查阅点", "查阅室", "查阅场所", "电子屏", "显示屏"),
-    "new_media": ("政务新媒体", "新媒体"),
-    "other_platform": (),
-}.items()}
+GENERIC_NAMES: dict[str, frozenset[str]] = {t.key: frozenset(t.generic) for t in CHANNEL_TYPES}
 
 
 _GENERIC_UPPER = {k: frozenset(w.upper() for w in v) for k, v in GENERIC_NAMES.items()}

@@ -56,15 +56,17 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..channel_types import CHANNEL_TYPES, types_where
 from ..types import Channel, ChannelType, Document, Sections, Span
 from .nlp import CHANNEL_WORDS, MAX_QUOTED, QUOTE_CLOSE, QUOTE_OPEN, channel_pipeline, word_pattern
 
-_NAMED_TYPES = frozenset({"website", "print", "other_platform"})
-_GENERIC = frozenset({"wechat", "wechat_channels", "weibo", "short_video", "app", "new_media"})
-_PLATFORMS = frozenset({"wechat", "wechat_channels", "weibo", "short_video", "app"})
+# how each type's mentions are named, from the table of channel types
+_PLATFORMS = types_where("account")
+_GENERIC = frozenset(t.key for t in CHANNEL_TYPES if not t.phrase_names)   # no phrase for a name
+_QUOTED_NAMES = types_where("quoted_names")
 # types whose unnamed word is the category that a named medium of the type belongs to
-_CATEGORY_TYPES = _PLATFORMS | {"print", "broadcast", "website", "press_conference"}
-_UNNAMED_WORDS = frozenset({"网站", "日报", "公报"})
+_CATEGORY_TYPES = types_where("category")
+_UNNAMED_WORDS = {t.key: frozenset(t.unnamed_words) for t in CHANNEL_TYPES}   # bare, they name nothing
 _COLUMNS = frozenset({"信息公开专栏", "信息公开平台", "政务公开专栏"})
 _PORTAL_WORDS = frozenset({"门户网站", "门户网", "政府网站", "人民政府网站", "人民政府网", "政务网", "官网", "官方网站"})
 _READING_WORDS = frozenset({"查阅场所", "查阅点", "查阅室", "阅览室", "档案馆", "图书馆"})
@@ -339,7 +341,7 @@ def _quantified(doc, ent) -> bool:
 
 def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int, int | None]:
     """(name, start, end, index of the quoted span used) of a channel mention, offsets within the clause."""
-    if kind not in ("onsite", "press_conference", "new_media"):
+    if kind in _QUOTED_NAMES:
         for k, q in enumerate(quoted):
             if q.start < ent.start and ent.end < q.end:        # 《栎山日报》
                 return _inner(q), q.start_char, q.end_char, k
@@ -374,7 +376,7 @@ def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int, in
     if prefix.startswith(_QUANTIFIERS) or (before is not None and before.text.startswith(_QUANTIFIERS)):
         prefix = ""
     if not prefix:
-        if kind in _NAMED_TYPES and ent.text in _UNNAMED_WORDS:
+        if ent.text in _UNNAMED_WORDS[kind]:
             return None, ent.start_char, ent.end_char, None
         return ent.text, ent.start_char, ent.end_char, None
     return prefix + ent.text, doc[i].idx, ent.end_char, None

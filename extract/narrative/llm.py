@@ -59,35 +59,20 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from ..channel_types import channel_kind
 from ..errors import ConfigError, LLMError, LLMUnavailable
 from ..types import Channel, Document, Narrative, NarrativeItem, Sections, Usage
 from .cache import AnswerCache, cache_key
 from .grounding import align, clean_item
 from .prompting import DEFAULT_VERSION, Excerpt, Prompt, load_prompt, narrative_excerpt, render_messages, render_reask
 from .rules import RuleExtractor, other_matters_of
-from .schema import NarrativeAnswer
+from .answer import NarrativeAnswer
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["auto", "json_schema", "function_calling", "json_mode"]
 MODES: tuple[str, ...] = ("json_schema", "function_calling", "json_mode")
 DUMMY_KEY = "sk-no-key-needed"
-
-# phrases that ground a channel the model gave without a name
-TYPE_PHRASES: dict[str, tuple[str, ...]] = {
-    "website": ("网站", "门户", "网页"),
-    "wechat": ("公众号", "微信"),
-    "wechat_channels": ("视频号",),
-    "weibo": ("微博",),
-    "short_video": ("抖音", "快手", "短视频"),
-    "app": ("APP", "App", "app", "客户端", "小程序"),
-    "print": ("报纸", "日报", "晚报", "公报", "期刊", "杂志"),
-    "broadcast": ("广播", "电视", "电台"),
-    "press_conference": ("发布会",),
-    "onsite": ("公示栏", "公开栏", "宣传栏", "查阅点", "查阅室", "电子屏", "显示屏", "现场"),
-    "new_media": ("新媒体",),
-    "other_platform": ("平台",),
-}
 
 # a 400 that means "this endpoint lacks the feature", not "your request is wrong"
 _MODE_REJECTED = re.compile(r"response_format|json_schema|json_object|tool|function|structured", re.I)
@@ -486,7 +471,7 @@ def ground_answer(answer: NarrativeAnswer, doc: Document,
 
 
 def _ground_channel(text: str, excerpt: Excerpt, type_: str, name: str | None) -> tuple[int, int] | None:
-    needles = (name,) if name else TYPE_PHRASES.get(type_, ())
+    needles = (name,) if name else channel_kind(type_).grounding
     for needle in needles:
         for span in excerpt.doc_spans():
             a = align(text, needle, window=span, threshold=1.0)

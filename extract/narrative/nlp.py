@@ -25,30 +25,11 @@ import re
 import threading
 from functools import lru_cache
 
-from ..types import ChannelType
+from ..channel_types import CHANNEL_TYPES, ChannelType
 
-# Channel words by type. Every word becomes one token (it is in the private
-# dictionary) and one EntityRuler pattern; longer words win over their parts.
-CHANNEL_WORDS: dict[ChannelType, tuple[str, ...]] = {
-    "wechat_channels": ("微信视频号", "视频号"),
-    "wechat": ("微信公众号", "微信公众平台", "官方公众号", "政务公众号", "公众号", "微信号", "服务号", "订阅号",
-               "政务微信", "官方微信", "微信"),
-    "weibo": ("新浪微博", "政务微博", "官方微博", "微博"),
-    "short_video": ("抖音号", "抖音", "快手号", "快手"),
-    "app": ("政务APP", "政务App", "移动客户端", "客户端", "小程序", "APP", "App", "app"),
-    "other_platform": ("信用信息共享平台", "信用信息公示系统", "信用中国", "公共资源交易平台", "公共资源交易网",
-                       "政府采购网", "采购网", "政务服务网", "政务服务平台", "网上办事大厅", "头条号", "今日头条",
-                       "学习强国"),
-    "website": ("信息公开网站", "门户网站", "人民政府网站", "人民政府网", "政府网站", "政务网", "门户网", "官方网站",
-                "官网", "信息公开专栏", "信息公开平台", "政务公开专栏", "网站"),
-    "print": ("日报", "晚报", "政府公报", "公报", "报纸", "报刊", "期刊", "杂志"),
-    "broadcast": ("广播电视台", "广播电台", "电视台", "广播电视", "电台", "广播", "电视"),
-    "press_conference": ("新闻发布会", "发布会", "新闻通气会", "媒体通气会", "通气会", "吹风会", "媒体见面会"),
-    "onsite": ("政务公开栏", "信息公开栏", "公开栏", "公示栏", "公告栏", "宣传栏", "查阅点", "查阅室", "查阅场所",
-               "阅览室", "档案馆", "图书馆", "电子屏", "显示屏", "LED屏", "政务公开专区", "信息公开专区", "公开服务点",
-               "办事窗口", "服务窗口", "现场宣传活动", "现场咨询活动", "现场活动", "宣传活动"),
-    "new_media": ("政务新媒体", "新媒体"),
-}
+# Channel words by type, from the table of channel types. Every word becomes one token (it is
+# in the private dictionary) and one EntityRuler pattern; longer words win over their parts.
+CHANNEL_WORDS: dict[ChannelType, tuple[str, ...]] = {t.key: t.words for t in CHANNEL_TYPES}
 
 # Words that contain a channel word but are not one; in the dictionary so jieba keeps them whole.
 NOT_CHANNELS: tuple[str, ...] = (

@@ -2,7 +2,8 @@
 
 Pure functions only (apart from reading the packaged prompt files once).
 
-- ``load_prompt("narrative.v1")`` reads ``prompts/narrative.v1.system.txt``,
+- ``load_prompt("narrative.v1")`` reads ``prompts/narrative.v1.system.txt`` (in which
+  ``$channel_types`` is the list of channel types from ``extract.channel_types``),
   ``narrative.v1.user.txt`` and ``narrative.v1.examples.json`` (few-shot pairs
   taken from labelled samples). A version's files never change meaning: new
   behaviour gets a new version, and the version is part of the cache key.
@@ -27,16 +28,13 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from ..channel_types import CHANNEL_TYPES, prompt_lists
 from ..types import Document, Sections, Span
 
 DEFAULT_VERSION = "narrative.v1"
 
-# words that name a publication medium; a sentence of 一/六 with one of them is sent
-CHANNEL_CUES = re.compile(
-    r"网站|网页|门户|公众号|微信|视频号|微博|抖音|快手|头条号|短视频|客户端|APP|App|小程序"
-    r"|报纸|日报|晚报|公报|期刊|杂志|广播|电视|电台|发布会|公示栏|公开栏|宣传栏|查阅点|查阅室|电子屏|显示屏"
-    r"|新媒体|平台|官网|时报|通气会|吹风会|见面会|查阅场所|档案馆|图书馆|办事大厅|窗口|宣传活动"
-)
+# words that name a publication medium (the table's cues); a sentence of 一/六 with one of them is sent
+CHANNEL_CUES = re.compile("|".join(re.escape(c) for t in CHANNEL_TYPES for c in t.cues))
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 _HEADERS = {
@@ -99,10 +97,16 @@ def load_prompt(version: str = DEFAULT_VERSION) -> Prompt:
             raw = json.loads((d / f"{version}.examples.json").read_text(encoding="utf-8"))
             examples = tuple((ex["input"], _answer_json(ex["output"])) for ex in raw["examples"])
             reask = d / f"{version}.reask.txt"
-            return Prompt(version=version, system=system.read_text(encoding="utf-8").strip(),
+            return Prompt(version=version, system=render_system(system.read_text(encoding="utf-8").strip()),
                           user=user.strip(), examples=examples,
                           reask=reask.read_text(encoding="utf-8").strip() if reask.is_file() else "$error")
     raise FileNotFoundError(f"prompt {version} not found in " + ", ".join(str(d) for d in prompt_dirs()))
+
+
+def render_system(template: str) -> str:
+    """A system prompt file with the table's type lists in place (``$channel_types``,
+    ``$channel_types_brief``; ``$$`` for a dollar sign)."""
+    return Template(template).substitute(prompt_lists())
 
 
 def _answer_json(answer: dict) -> str:

@@ -2,8 +2,7 @@
 
 Lists of small records only — no ``Dict`` fields — so that strict JSON-schema
 endpoints (OpenAI) accept the schema as they do a lenient local server.
-``ChannelAnswer.type`` is the schema.md channel vocabulary, kept in step with
-``extract.types.ChannelType`` (a test checks that they agree).
+``ChannelAnswer.type`` is one of the channel types of ``extract.channel_types``.
 """
 
 from __future__ import annotations
@@ -12,10 +11,9 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ChannelTypeAnswer = Literal[
-    "website", "wechat", "wechat_channels", "weibo", "short_video", "app", "print",
-    "broadcast", "press_conference", "onsite", "new_media", "other_platform",
-]
+from ..channel_types import CHANNEL_TYPE_KEYS
+
+ChannelTypeAnswer = Literal[CHANNEL_TYPE_KEYS]  # type: ignore[valid-type]
 
 
 class ChannelAnswer(BaseModel):
