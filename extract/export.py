@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .record import TABLE_NAMES, Record, checks_of, flatten
-from .tables.template import TEMPLATES, TemplateSpec, value_cells
+from .tables.template import TEMPLATES, TemplateSpec, all_value_cells
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,7 +122,7 @@ class _Columns:
 
     def __init__(self, specs: tuple[TemplateSpec, ...]):
         self.specs = specs
-        cells = value_cells()
+        cells = all_value_cells()
         self.values: tuple[str, ...] = tuple(c.key for c, _ in cells)
         self.names = _column_names(self.values)
         self.codebook: tuple[dict[str, str | None], ...] = tuple(

@@ -265,7 +265,7 @@ def show_command(
 ) -> None:
     """Print one report's tables, findings and narrative items."""
     from ..pipeline import parse_file
-    from ..tables.template import LEGACY, template_spec
+    from ..tables.template import LEGACY, UNKNOWN, template_spec
     if narrative not in ("rules", "none"):
         _die(f"--narrative must be rules or none for show (got {narrative!r})")
     try:
@@ -287,7 +287,7 @@ def show_command(
         return "—" if v is None else str(v)
 
     # a legacy report's tables are null: nothing below reads its template
-    tpl = template_spec(m.template if m and m.template != LEGACY else "unknown")
+    tpl = template_spec(m.template if m and m.template != LEGACY else UNKNOWN)
     active = rec.value("active_disclosure")
     if active:
         t = Table(title="二、主动公开政府信息情况", title_justify="left")

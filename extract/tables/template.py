@@ -366,12 +366,12 @@ def detect(doc: Document, sections: Sections, year: int | None) -> str:
 
 # -- every template at once: export's columns ---------------------------------------
 
-def value_cells(templates: tuple[TemplateSpec, ...] | None = None) -> tuple[tuple[ValueCell, tuple[str, ...]], ...]:
-    """Every value cell of the registered templates, each with the templates that print it.
+def all_value_cells() -> tuple[tuple[ValueCell, tuple[str, ...]], ...]:
+    """Every value cell of the registered templates, each with the names of the templates that print it.
 
     Table by table in schema order; within a table the newest template's cells first, then
     each older template's own. (Export's CSV columns, codebook and DuckDB columns.)"""
-    specs = newest_first() if templates is None else list(templates)
+    specs = newest_first()
     cells: dict[str, ValueCell] = {}
     printed: dict[str, list[str]] = {}
     for table in TABLE_NAMES:
