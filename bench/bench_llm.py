@@ -1,7 +1,10 @@
 """Benchmark the LLM extractor against the fake server answering after 1 s.
 
 For each prompt version: 100 reports (copies of the text samples in eval/samples)
-through ``extract_many`` at concurrency 16, answer cache off. The fake server
+through the path ``xxgk extract --narrative llm --llm-concurrency 16 --no-llm-cache``
+takes: the extractor built by ``make_extractor`` from an ``LLMConfig``, then
+``iter_batch`` (each file read, its tables parsed and checked, its narrative asked for by
+16 threads in this process), answer cache off. The fake server
 imitates OpenAI's automatic prompt caching (``prefix_cache="openai"``), so the
 usage it returns says how many prompt tokens a real provider would bill at the
 cache-hit price (measured in a second, sequential pass over the reports with
@@ -42,7 +45,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fake_openai import FakeOpenAI  # noqa: E402
 
 from extract import ingest  # noqa: E402
-from extract.narrative.llm import LLMExtractor  # noqa: E402
+from extract.batch import iter_batch  # noqa: E402
+from extract.narrative import make_extractor  # noqa: E402
+from extract.narrative.config import LLMConfig  # noqa: E402
 from extract.narrative.prompting import (estimate_messages_tokens, estimate_tokens, load_prompt,  # noqa: E402
                                          narrative_excerpt, render_messages)
 from extract.relayout import relayout  # noqa: E402
@@ -52,20 +57,25 @@ N, CONCURRENCY, DELAY, TARGET = 100, 16, 1.0, 0.35
 VERSIONS = ("narrative.v1", "narrative.v2")
 
 
-def run(version: str, pairs: list, distinct: list) -> dict:
+def extractor(url: str, prompt, concurrency: int):
+    """The extractor as the CLI builds it (options over the environment, cache off)."""
+    return make_extractor("llm", llm=LLMConfig.from_env(base_url=url, model="bench", cache_path=False,
+                                                        concurrency=concurrency, max_retries=0, timeout=30,
+                                                        prompt=prompt))
+
+
+def run(version: str, paths: list, pairs: list, distinct: list) -> dict:
     prompt = load_prompt(version)
     with FakeOpenAI(delay=DELAY) as srv:
-        ex = LLMExtractor(base_url=srv.url, model="bench", cache_path=False, concurrency=CONCURRENCY,
-                          max_retries=0, timeout=30, prompt=prompt)
         t0 = time.perf_counter()
-        out = list(ex.extract_many(pairs))
+        out = [r.narrative for r in iter_batch(paths, narrative=extractor(srv.url, prompt, CONCURRENCY),
+                                               llm_concurrency=CONCURRENCY)]
         wall = time.perf_counter() - t0
         requests, in_flight = len(srv.requests), srv.max_in_flight
     sent = [n.usage.prompt_tokens for n in out]
     with FakeOpenAI(prefix_cache="openai") as srv:   # one request at a time, each excerpt once
-        ex = LLMExtractor(base_url=srv.url, model="bench", cache_path=False, concurrency=1,
-                          max_retries=0, timeout=30, prompt=prompt)
-        seq = [ex.extract(d, s).usage for d, s in distinct]
+        seq = [r.narrative.usage for r in iter_batch([p for p, _ in distinct],
+                                                     narrative=extractor(srv.url, prompt, 1), llm_concurrency=1)]
     whole = [estimate_messages_tokens(render_messages(prompt, d.text)) for d, _ in pairs]
     fixed = estimate_messages_tokens(render_messages(prompt, "")) - estimate_tokens(prompt.user.replace("$text", ""))
     excerpt = [estimate_tokens(narrative_excerpt(d, s).text) for d, s in pairs]
@@ -73,7 +83,7 @@ def run(version: str, pairs: list, distinct: list) -> dict:
     r = sum(excerpt) / sum(report)
     hit = sum(u.cached_prompt_tokens for u in seq) / len(seq)
     fresh = sum(u.prompt_tokens - u.cached_prompt_tokens for u in seq) / len(seq)
-    whole_seq = [estimate_messages_tokens(render_messages(prompt, d.text)) for d, _ in distinct]
+    whole_seq = [estimate_messages_tokens(render_messages(prompt, d.text)) for _, (d, _) in distinct]
     whole_fresh = sum(w - (fixed // 128 * 128 if i and w >= 1024 else 0) for i, w in enumerate(whole_seq)) / len(seq)
     return {
         "prompt": version, "reports": N, "concurrency": CONCURRENCY, "server_delay_s": DELAY,
@@ -119,16 +129,18 @@ def real_text_share() -> dict:
 
 
 def main() -> list[dict]:
-    base = load(sorted((ROOT / "eval" / "samples").glob("*.txt")))
+    files = sorted((ROOT / "eval" / "samples").glob("*.txt"))
+    base = load(files)
+    paths = [files[i % len(files)] for i in range(N)]
     pairs = [base[i % len(base)] for i in range(N)]
     seen: set[str] = set()
     distinct = []
-    for d, s in base:
+    for p, (d, s) in zip(files, base):
         text = narrative_excerpt(d, s).text
         if text not in seen:
             seen.add(text)
-            distinct.append((d, s))
-    res = [run(v, pairs, distinct) for v in VERSIONS]
+            distinct.append((p, (d, s)))
+    res = [run(v, paths, pairs, distinct) for v in VERSIONS]
     res.append({"realdev": real_text_share()})
     outdir = ROOT / "bench" / "out"
     outdir.mkdir(parents=True, exist_ok=True)

@@ -31,11 +31,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, FileTimedOut, MemoryLimitExceeded, XxgkError
-from .narrative import NarrativeExtractor, get_extractor
+from .narrative import NarrativeExtractor, make_extractor
 from .pipeline import _source_of, batch_ids, record_id, safe_parse_file
 from .record import Record
+
+if TYPE_CHECKING:
+    from .narrative.config import LLMConfig
 
 REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc")
 _GLOB_CHARS = set("*?[")
@@ -184,26 +188,6 @@ def _not_a_report(path: Path) -> str | None:
     return None
 
 
-# -- extractor ------------------------------------------------------------------
-
-def make_extractor(narrative: str | NarrativeExtractor | None, **options) -> NarrativeExtractor | None:
-    """``"rules"`` / ``"llm"`` / ``"none"`` (or an extractor) → an extractor; ``ConfigError`` if unavailable."""
-    if narrative is None or narrative == "none":
-        return None
-    if not isinstance(narrative, str):
-        return narrative
-    try:
-        return get_extractor(narrative, **options)
-    except ValueError as e:
-        raise ConfigError(str(e)) from e
-    except ImportError as e:
-        raise ConfigError(f"the {narrative!r} narrative extractor is not available ({e})") from e
-    except XxgkError:
-        raise
-    except TypeError as e:
-        raise ConfigError(f"bad options for the {narrative!r} narrative extractor: {e}") from e
-
-
 # -- worker side -------------------------------------------------------------------
 #
 # Worker processes are a pebble ``ProcessPool`` (spawn context): every file is one task with
@@ -259,14 +243,14 @@ def _limit_memory(megabytes: int | None) -> None:
         pass   # no /proc or no setrlimit: the time limit still holds
 
 
-def _init_worker(narrative: str | None, options: dict, parent: int | None = None,
+def _init_worker(narrative: str | None, parent: int | None = None,
                  memory_limit_mb: int | None = None) -> None:
     """Tie the worker to its parent, build the extractor once and warm it (jieba/spaCy load), cap memory."""
     global _WORKER_EXTRACTOR, _WORKER_ERROR
     if parent is not None:
         _die_with_parent(parent)
     try:
-        _WORKER_EXTRACTOR = make_extractor(narrative, **options)
+        _WORKER_EXTRACTOR = make_extractor(narrative)
     except BaseException as e:  # reported per file, never a silent worker death
         _WORKER_ERROR = e
         return
@@ -311,7 +295,7 @@ def _timed_out(path: str, seconds: float, then: str) -> Record:
                                       path=path))
 
 
-def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None, options: dict,
+def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None,
                     file_timeout: float | None, memory_limit_mb: int | None) -> Iterator[Record]:
     from multiprocessing import get_context
 
@@ -319,7 +303,7 @@ def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None, opti
     from pebble import ProcessExpired
 
     pool = pebble.ProcessPool(max_workers=jobs, context=get_context("spawn"), initializer=_init_worker,
-                              initargs=(narrative, options, os.getpid(), memory_limit_mb))
+                              initargs=(narrative, os.getpid(), memory_limit_mb))
     try:
         try:
             pool.schedule(_ping).result(timeout=WORKER_START_TIMEOUT_S)
@@ -425,7 +409,7 @@ def _iter_threads(paths: Iterable, extractor: NarrativeExtractor | None, threads
 
 def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
-               narrative_options: dict | None = None, ids: Mapping[str, str] | None = None,
+               llm: LLMConfig | None = None, ids: Mapping[str, str] | None = None,
                file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
                memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> Iterator[Record]:
     """One record per path, in input order, parsed in parallel, each with a batch-unique id.
@@ -436,7 +420,7 @@ def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     paths = [os.fspath(p) for p in paths]
     ids = ids if ids is not None else batch_ids(paths)
     records = _iter_batch(paths, jobs=jobs, narrative=narrative, llm_concurrency=llm_concurrency,
-                          narrative_options=narrative_options, file_timeout=file_timeout,
+                          llm=llm, file_timeout=file_timeout,
                           memory_limit_mb=memory_limit_mb)
     try:
         for p, rec in zip(paths, records):   # records come in input order
@@ -448,12 +432,13 @@ def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
 
 def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                 narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
-                narrative_options: dict | None = None, file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
+                llm: LLMConfig | None = None, file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
                 memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> Iterator[Record]:
     """One record per path, in input order, parsed in parallel.
 
-    ``narrative`` is ``"rules"``, ``"llm"``, ``"none"`` or an extractor object;
-    ``narrative_options`` go to ``extract.narrative.get_extractor``. ``jobs`` worker
+    ``narrative`` is ``"rules"``, ``"llm"``, ``"none"`` or an extractor object, as
+    ``extract.narrative.make_extractor`` takes it (``llm``: the configuration of ``"llm"``;
+    default: from the environment). ``jobs`` worker
     processes serve the rules/none path (``jobs=1``: this process); with ``"llm"`` (or an
     extractor object) files are parsed by ``llm_concurrency`` threads in this process.
     Raises ``ConfigError`` before any file is read if the extractor cannot be built.
@@ -465,13 +450,12 @@ def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     ``memory_limit_mb`` caps each worker process's memory beyond what it holds once loaded
     (``E311``); it does not apply with ``jobs=1`` or the llm path.
     """
-    options = dict(narrative_options or {})
     if jobs < 1:
         raise ConfigError(f"jobs must be at least 1 (got {jobs})")
     if file_timeout is not None and file_timeout < 0:
         raise ConfigError(f"file_timeout must be positive seconds or None (got {file_timeout})")
     file_timeout = file_timeout or None
-    extractor = make_extractor(narrative, **options)   # fail fast, in this process
+    extractor = make_extractor(narrative, llm=llm)   # fail fast, in this process
     if narrative == "llm" or (extractor is not None and not isinstance(narrative, str)):
         yield from _iter_threads(paths, extractor, max(1, llm_concurrency))
         return
@@ -481,7 +465,7 @@ def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
             yield _parse_in_process(os.fspath(p), arg, file_timeout)
         return
     yield from _iter_processes((os.fspath(p) for p in paths), jobs, None if narrative is None else str(narrative),
-                               options, file_timeout, memory_limit_mb)
+                               file_timeout, memory_limit_mb)
 
 
 def add_to_summary(s: dict, r: Record | dict) -> None:
@@ -499,6 +483,6 @@ def add_to_summary(s: dict, r: Record | dict) -> None:
         s["llm"]["cached"] += 1
 
 
-__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "make_extractor", "add_to_summary",
+__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "add_to_summary",
            "REPORT_SUFFIXES", "WorkerCrashed", "WorkersUnavailable", "DEFAULT_FILE_TIMEOUT_S",
            "DEFAULT_MEMORY_LIMIT_MB"]

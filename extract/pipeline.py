@@ -17,7 +17,7 @@ from . import ingest
 from .checks import check_tables
 from .errors import MemoryLimitExceeded, NotAReport, XxgkError
 from .meta import read_meta
-from .narrative import NarrativeExtractor, get_extractor
+from .narrative import NarrativeExtractor, make_extractor
 from .record import Record, Source
 from .relayout import relayout
 from .sections import find_sections
@@ -25,14 +25,6 @@ from .tables import read_tables
 from .types import SECTION_KEYS, Document, Finding
 
 NarrativeArg = NarrativeExtractor | str | None
-
-
-def _extractor(narrative: NarrativeArg) -> NarrativeExtractor | None:
-    if narrative is None or narrative == "none":
-        return None
-    if isinstance(narrative, str):
-        return get_extractor(narrative)
-    return narrative
 
 
 def record_id(path: str | os.PathLike | None) -> str:
@@ -114,7 +106,7 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
         findings.append(Finding(check="report.truncated", severity="error",
                                 message=f"the text ends in section {cut}: every later section is missing, "
                                         f"so the file looks truncated"))
-    extractor = _extractor(narrative)
+    extractor = make_extractor(narrative)
     narr = extractor.extract(doc, sections) if extractor else None
     status = "partial" if truncated else _status(tables, sections, meta)
     return Record(id=rid, source=src, status=status, meta=meta, tables=tables, narrative=narr,
@@ -157,7 +149,7 @@ def safe_parse_file(path: str | os.PathLike, *, narrative: NarrativeArg = "rules
 
 def iter_records(paths: Iterable[str | os.PathLike], *, narrative: NarrativeArg = "rules") -> Iterator[Record]:
     """One record per path, in order, in this process. See ``extract.batch`` for parallel runs."""
-    extractor = _extractor(narrative)
+    extractor = make_extractor(narrative)
     for p in paths:
         yield safe_parse_file(p, narrative=extractor if extractor is not None else "none")
 

@@ -94,3 +94,27 @@ def test_prompt_version_option_reaches_the_request_and_the_scorecard(fake_llm, t
     res = runner.invoke(app, ["extract", str(inp), "-o", str(tmp_path / "o"), *_llm_args(fake_llm),
                               "--llm-prompt", "narrative.v0"])
     assert res.exit_code != 0 and "narrative.v0" in res.output
+
+
+def test_the_llm_options_are_declared_once_and_shared(fake_llm, tmp_path):
+    """``extract`` and ``eval`` take the same ``--narrative``/``--llm-*`` options (extract adds the batch
+    ones), and an option given to eval reaches the request as it does for extract."""
+    import typer.main
+
+    def params(name):
+        cmd = next(c for c in app.registered_commands if c.name == name)
+        click_cmd = typer.main.get_command_from_info(cmd, pretty_exceptions_short=True,
+                                                     rich_markup_mode=None)
+        return {p.name: (tuple(p.opts), p.default, p.help) for p in click_cmd.params
+                if p.name.startswith(("llm", "no_llm", "narrative"))}
+
+    ext, ev = params("extract"), params("eval")
+    assert set(ev) < set(ext) and set(ext) - set(ev) == {"llm_concurrency", "llm_fallback"}
+    assert all(ext[k] == ev[k] for k in ev)
+
+    inp = _folder(tmp_path)
+    res = runner.invoke(app, ["eval", "--samples", str(inp), *_llm_args(fake_llm), "--llm-mode", "json_mode",
+                              "--llm-cache", str(tmp_path / "c.sqlite3"), "-q"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert [r.mode for r in fake_llm.requests] == ["json_mode"] * 3
+    assert (tmp_path / "c.sqlite3").exists()

@@ -75,8 +75,8 @@ _EXTRACTOR = None
 def _narrative():
     global _EXTRACTOR
     if _EXTRACTOR is None:
-        from extract.narrative import get_extractor
-        _EXTRACTOR = get_extractor("rules")
+        from extract.narrative import make_extractor
+        _EXTRACTOR = make_extractor("rules")
         for path, fmt in TEXT_SAMPLES:          # first uses load jieba, spaCy and lxml: not a case's time
             if fmt not in {f for _, f in TEXT_SAMPLES[:TEXT_SAMPLES.index((path, fmt))]}:
                 extract.parse_text(path.read_text(encoding="utf-8"), format=fmt, narrative=_EXTRACTOR)

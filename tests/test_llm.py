@@ -18,11 +18,13 @@ import pytest
 
 import extract
 from extract import ingest
+from extract.batch import iter_batch
 from extract.errors import ConfigError
-from extract.narrative import get_extractor
+from extract.narrative import make_extractor
 from extract.narrative.cache import AnswerCache, cache_key
-from extract.narrative.grounding import normalize
-from extract.narrative.llm import LLMExtractor, ground_answer
+from extract.narrative.config import LLMConfig
+from extract.narrative.grounding import ground_answer, normalize
+from extract.narrative.llm import LLMExtractor
 from extract.narrative.prompting import load_prompt, narrative_excerpt
 from extract.narrative.answer import ChannelTypeAnswer, NarrativeAnswer
 from extract.sections import find_sections
@@ -60,10 +62,11 @@ def shanyang():
 
 
 def make(fake, **kw) -> LLMExtractor:
-    opts = dict(base_url=fake.url, model="fake-model", api_key=KEY, cache_path=False, max_retries=1,
-                timeout=5, fallback=StubRules())
+    """An extractor as the CLI builds it: options over the environment, then the one factory."""
+    opts = dict(base_url=fake.url, model="fake-model", api_key=KEY, cache_path=False, max_retries=1, timeout=5)
     opts.update(kw)
-    return LLMExtractor(**opts)
+    fallback = opts.pop("fallback", StubRules())
+    return make_extractor("llm", llm=LLMConfig.from_env(**opts), fallback=fallback)
 
 
 def assert_grounded(doc, narr: Narrative):
@@ -314,19 +317,27 @@ def test_key_never_in_cache_record_logs_or_body(fake_llm, shanyang, tmp_path, ca
 
 # -- concurrency ----------------------------------------------------------------
 
-def test_extract_many_is_bounded_and_in_order(fake_llm):
-    pairs = [load(n) for n in NAMES] * 2
+def test_a_batch_is_bounded_and_in_order(fake_llm, tmp_path):
+    """The path the CLI takes: ``iter_batch`` over files with the extractor, threads in this process."""
+    paths = []
+    for i, n in enumerate(NAMES * 2):
+        p = tmp_path / f"{i:02d}_{n}.txt"
+        p.write_bytes((SAMPLES / f"{n}.txt").read_bytes())
+        paths.append(p)
     fake_llm.delay = 0.15
     ex = make(fake_llm, mode="json_schema", concurrency=3)
-    out = list(ex.extract_many(pairs))
+    out = list(iter_batch(paths, narrative=ex, llm_concurrency=6))
     assert fake_llm.max_in_flight == 3
     assert len(fake_llm.requests) == 10
-    for (doc, secs), narr in zip(pairs, out):
+    assert [r.id for r in out] == [p.stem for p in paths]
+    for p, rec in zip(paths, out):
+        doc, secs = load(p.stem.split("_", 1)[1])
+        narr = rec.narrative
         assert narr.method == "llm" and narr.problems
         five = secs.get("problems").span
         assert five[0] <= narr.problems[0].span[0] < five[1]
     assert ex.usage_total.calls == 10
-    assert ex.usage_total.prompt_tokens == sum(n.usage.prompt_tokens for n in out)
+    assert ex.usage_total.prompt_tokens == sum(r.narrative.usage.prompt_tokens for r in out)
 
 
 def test_semaphore_bounds_requests_across_caller_threads(fake_llm, shanyang):
@@ -365,11 +376,33 @@ def test_missing_endpoint_is_a_config_error_naming_the_variables(monkeypatch):
     for v in ENV:
         monkeypatch.delenv(v, raising=False)
     with pytest.raises(ConfigError) as e:
-        LLMExtractor()
+        make_extractor("llm")
     msg = str(e.value)
     assert "XXGK_LLM_BASE_URL" in msg and "OPENAI_BASE_URL" in msg and "XXGK_LLM_MODEL" in msg
     with pytest.raises(ConfigError, match="mode"):
-        LLMExtractor(base_url="http://x/v1", model="m", mode="xml")
+        LLMConfig.from_env(base_url="http://x/v1", model="m", mode="xml")
+
+
+def test_config_options_win_over_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("XXGK_LLM_BASE_URL", "http://env/v1/")
+    monkeypatch.setenv("XXGK_LLM_MODEL", "env-model")
+    monkeypatch.setenv("XXGK_LLM_API_KEY", KEY)
+    monkeypatch.setenv("XXGK_LLM_CACHE", "off")
+    monkeypatch.setenv("XXGK_LLM_PRICE_PROMPT", "0.5")
+    cfg = LLMConfig.from_env()
+    assert (cfg.base_url, cfg.model, cfg.api_key, cfg.cache_path, cfg.price_prompt) == (
+        "http://env/v1", "env-model", KEY, None, 0.5)
+    assert KEY not in repr(cfg) and KEY not in repr(make_extractor("llm", llm=cfg))
+    cfg = LLMConfig.from_env(model="opt-model", cache_path=tmp_path / "c.sqlite3", mode="json_mode")
+    assert (cfg.model, cfg.cache_path, cfg.mode) == ("opt-model", tmp_path / "c.sqlite3", "json_mode")
+    assert LLMConfig.from_env(env={"XXGK_LLM_BASE_URL": "http://h", "XXGK_LLM_MODEL": "m"}).api_key == "sk-no-key-needed"
+    monkeypatch.setenv("XXGK_LLM_PRICE_COMPLETION", "cheap")
+    with pytest.raises(ConfigError, match="XXGK_LLM_PRICE_COMPLETION"):
+        LLMConfig.from_env()
+    with pytest.raises(ConfigError, match="concurrency"):
+        LLMConfig.from_env(concurrency=0, price_completion=1.0)
+    with pytest.raises(ConfigError, match="unknown LLM option"):
+        LLMConfig.from_env(modle="typo")
 
 
 def test_options_come_from_the_environment_at_construction(fake_llm, shanyang, monkeypatch, tmp_path):
@@ -381,7 +414,7 @@ def test_options_come_from_the_environment_at_construction(fake_llm, shanyang, m
     monkeypatch.setenv("XXGK_LLM_CACHE", str(tmp_path / "env.sqlite3"))
     monkeypatch.setenv("XXGK_LLM_PRICE_PROMPT", "0.5")
     monkeypatch.setenv("XXGK_LLM_PRICE_COMPLETION", "2")
-    ex = get_extractor("llm", fallback=StubRules(), max_retries=0)
+    ex = make_extractor("llm", llm=LLMConfig.from_env(max_retries=0), fallback=StubRules())
     monkeypatch.setenv("XXGK_LLM_MODEL", "changed-later")
     narr = ex.extract(doc, secs)
     req = fake_llm.requests[-1]

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import app
+from .options import NarrativeChoice, narrative_options
 from ..errors import XxgkError
 
 EXIT_REGRESSION = 1
@@ -114,19 +115,16 @@ def _compare(a: Path, b: Path, out: Optional[Path], console: Console) -> None:
 
 
 @app.command("eval")
+@narrative_options()
 def eval_command(
     samples: Optional[Path] = typer.Option(None, "--samples", help="Folder of <stem>.<ext> + <stem>.json samples."),
-    narrative: str = typer.Option("rules", "--narrative", help="rules | llm | none"),
+    narrative: NarrativeChoice = NarrativeChoice(),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the scorecard (or, with --compare, the diff) "
                                        "as JSON."),
     records: Optional[Path] = typer.Option(None, "--records", help="Score this records.jsonl instead of "
                                            "extracting (records from `xxgk extract`)."),
     compare_: Optional[tuple[Path, Path]] = typer.Option(None, "--compare", help="Two scorecards A B: show what "
                                                          "differs, field by field."),
-    llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="Overrides XXGK_LLM_BASE_URL."),
-    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Overrides XXGK_LLM_MODEL."),
-    llm_prompt: Optional[str] = typer.Option(None, "--llm-prompt", help="Prompt version to measure (e.g. "
-                                             "narrative.v2); overrides XXGK_LLM_PROMPT."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="A committed scorecard: exit 1 if any headline "
                                             "figure (cell accuracy, F1s, recall...) is worse than in it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the overall table."),
@@ -148,20 +146,16 @@ def eval_command(
             base = read_scorecard(baseline)
         except XxgkError as e:
             _die(str(e))
-    if narrative not in ("rules", "llm", "none"):
-        _die(f"--narrative must be rules, llm or none (got {narrative!r})")
-    from ..batch import make_extractor
+    if narrative.check():
+        _die(narrative.check())
     from ..evaluation import load_records, run_eval, write_scorecard
     try:
         recs = load_records(records) if records else None
-        extractor = None
-        if recs is None:
-            opts = {k: v for k, v in {"base_url": llm_base_url, "model": llm_model,
-                                      "prompt": llm_prompt}.items() if v is not None}
-            extractor = make_extractor(narrative, **(opts if narrative == "llm" else {}))
+        extractor = narrative.extractor() if recs is None else None
+        llm_model = narrative.llm.get("model")
         with console.status("scoring…") if not quiet else nullcontext():
             card = run_eval(samples, narrative=extractor if extractor is not None else "none", records=recs,
-                            config={"narrative_requested": narrative,
+                            config={"narrative_requested": narrative.kind,
                                     **({"records": str(records)} if records else {}),
                                     **({"llm_model": llm_model} if llm_model else {}),
                                     **({"llm_prompt": extractor.prompt.version}

@@ -20,7 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import app
-from ..batch import DEFAULT_FILE_TIMEOUT_S, add_to_summary, iter_batch, make_extractor, scan_paths
+from .options import NarrativeChoice, narrative_options
+from ..batch import DEFAULT_FILE_TIMEOUT_S, add_to_summary, iter_batch, scan_paths
 from ..errors import LLMUnavailable, XxgkError
 from ..export import OutputWriter, has_checkpoint
 from ..pipeline import batch_ids
@@ -38,22 +39,8 @@ def _die(message: str, code: int = EXIT_USAGE) -> None:
     raise typer.Exit(code)
 
 
-def _llm_options(base_url, model, mode, no_cache, cache_path, concurrency, prompt=None, fallback=False) -> dict:
-    """Options for ``LLMExtractor``; unset ones are left out so its env-var defaults apply.
-
-    ``--no-llm-cache`` passes ``cache_path=False`` (no cache); without ``--llm-fallback`` an
-    endpoint that cannot be reached stops the batch (``fail_fast``).
-    """
-    opts = {k: v for k, v in {"base_url": base_url, "model": model, "mode": mode,
-                              "cache_path": cache_path, "concurrency": concurrency,
-                              "prompt": prompt}.items() if v is not None}
-    opts["fail_fast"] = not fallback
-    if no_cache:
-        opts["cache_path"] = False
-    return opts
-
-
 @app.command("extract", no_args_is_help=True)
+@narrative_options(batch=True)
 def extract_command(
     paths: list[str] = typer.Argument(..., help="Report files, folders (searched recursively) or globs."),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder (created if needed)."),
@@ -61,18 +48,7 @@ def extract_command(
     file_timeout: float = typer.Option(DEFAULT_FILE_TIMEOUT_S, "--file-timeout", min=0,
                                        help="Seconds one file may take (0: no limit); a file that takes "
                                             "longer is an error row (E310) and the batch goes on."),
-    narrative: str = typer.Option("rules", "--narrative", help="rules | llm | none"),
-    llm_concurrency: int = typer.Option(4, "--llm-concurrency", min=1,
-                                        help="Reports parsed at once with --narrative llm (threads)."),
-    llm_base_url: Optional[str] = typer.Option(None, "--llm-base-url", help="Overrides XXGK_LLM_BASE_URL."),
-    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="Overrides XXGK_LLM_MODEL."),
-    llm_mode: Optional[str] = typer.Option(None, "--llm-mode", help="Structured-output mode; overrides XXGK_LLM_MODE."),
-    llm_prompt: Optional[str] = typer.Option(None, "--llm-prompt", help="Prompt version (narrative.v1, the default, "
-                                             "or the shorter narrative.v2); overrides XXGK_LLM_PROMPT."),
-    llm_cache: Optional[str] = typer.Option(None, "--llm-cache", help="Cache file; overrides XXGK_LLM_CACHE."),
-    no_llm_cache: bool = typer.Option(False, "--no-llm-cache", help="Do not read or write the LLM cache."),
-    llm_fallback: bool = typer.Option(False, "--llm-fallback", help="When the endpoint cannot be reached, use the "
-                                      "rules for every report instead of stopping with exit 2."),
+    narrative: NarrativeChoice = NarrativeChoice(),
     include_text: bool = typer.Option(False, "--include-text", help="Keep each report's text in records.jsonl "
                                       "(spans index it)."),
     duckdb: Optional[bool] = typer.Option(None, "--duckdb/--no-duckdb", help="Write OUTDIR/xxgk.duckdb (default: "
@@ -88,8 +64,8 @@ def extract_command(
 ) -> None:
     """Extract every report under PATH... into OUTDIR: records.jsonl, reports.csv, findings.csv, errors.csv,
     codebook.csv (and xxgk.duckdb, parquet/, review.html)."""
-    if narrative not in ("rules", "llm", "none"):
-        _die(f"--narrative must be rules, llm or none (got {narrative!r})")
+    if narrative.check():
+        _die(narrative.check())
     if ocr not in ("auto", "off", "force"):
         _die(f"--ocr must be auto, off or force (got {ocr!r})")
     os.environ["XXGK_OCR"] = ocr
@@ -106,12 +82,9 @@ def extract_command(
         _die(f"{out} is not empty: --resume carries on the batch in it, --force replaces its outputs"
              + (" (an interrupted run left its finished reports there)" if has_checkpoint(out) else ""))
     duckdb, parquet = _data_outputs(duckdb, parquet)
-    options = (_llm_options(llm_base_url, llm_model, llm_mode, no_llm_cache, llm_cache, llm_concurrency, llm_prompt,
-                            llm_fallback)
-               if narrative == "llm" else {})
     try:
         # build once here: a bad configuration is a usage error before any file is read
-        extractor = make_extractor(narrative, **options)
+        extractor = narrative.extractor()
     except XxgkError as e:
         _die(str(e))
     writer_options = {"include_text": include_text, "duckdb": duckdb, "parquet": parquet}
@@ -126,9 +99,8 @@ def extract_command(
     done = {os.path.abspath(r["path"]): r["id"] for r in writer.resumed_records if r["path"]}
     todo = [p for p in files if os.path.abspath(p) not in done]
     ids = batch_ids(todo, existing={r["path"]: r["id"] for r in writer.resumed_records if r["path"]})
-    records = iter_batch(todo, jobs=jobs, narrative=extractor if narrative == "llm" else narrative,
-                         llm_concurrency=llm_concurrency, narrative_options=options, ids=ids,
-                         file_timeout=file_timeout or None)
+    records = iter_batch(todo, jobs=jobs, narrative=extractor if narrative.kind == "llm" else narrative.kind,
+                         llm_concurrency=narrative.concurrency, ids=ids, file_timeout=file_timeout or None)
     summary = {"reports": 0, "ok": 0, "partial": 0, "failed": 0,
                "findings": {"error": 0, "warning": 0, "info": 0},
                "llm": {"calls": 0, "prompt_tokens": 0, "cached_prompt_tokens": 0, "completion_tokens": 0,
@@ -175,7 +147,7 @@ def extract_command(
         except (OSError, XxgkError) as e:
             _die(f"review page: {e}", EXIT_BATCH)
     if not quiet:
-        _print_summary(err, summary, out, time.perf_counter() - t0, narrative)
+        _print_summary(err, summary, out, time.perf_counter() - t0, narrative.kind)
     failed_before = sum(r["status"] == "failed" for r in writer.resumed_records)
     raise typer.Exit(EXIT_FAILED_INPUTS if summary["failed"] or failed_before or summary["skipped"] else EXIT_OK)
 
@@ -264,6 +236,7 @@ def show_command(
     narrative: str = typer.Option("rules", "--narrative", help="rules | none (llm: use xxgk extract)"),
 ) -> None:
     """Print one report's tables, findings and narrative items."""
+    from ..narrative import make_extractor
     from ..pipeline import parse_file
     from ..tables.template import LEGACY, UNKNOWN, template_spec
     if narrative not in ("rules", "none"):

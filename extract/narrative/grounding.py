@@ -14,6 +14,11 @@ last matching block, and its score is ``SequenceMatcher.ratio()`` of the item
 against that region (2·matches / (len(item) + len(region)), on normalised
 text). A score below ``threshold`` (``FUZZY_THRESHOLD`` = 0.85) is no match.
 The work is bounded by the candidate count, so a miss is as cheap as a hit.
+
+``ground_answer(answer, doc, excerpt)`` grounds a model's answer: each problem and
+improvement must align inside section 五; each channel's name (or, with no name, one
+of its type's grounding phrases, ``extract.channel_types``) must occur exactly in the
+text that was sent. What does not align is dropped and counted.
 """
 
 from __future__ import annotations
@@ -25,9 +30,14 @@ from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ..types import Span
+from ..channel_types import channel_kind
+from ..types import Channel, Document, NarrativeItem, Span
+
+if TYPE_CHECKING:
+    from .answer import NarrativeAnswer
+    from .prompting import Excerpt
 
 FUZZY_THRESHOLD = 0.85
 MAX_CANDIDATES = 6
@@ -149,3 +159,56 @@ def clean_item(source_slice: str) -> str:
     joined = "".join(kept)
     joined = _INNER_WS.sub("", joined)
     return re.sub(r"[ \t]{2,}", " ", joined).strip()
+
+
+# -- a model's answer -----------------------------------------------------------
+
+def ground_answer(answer: NarrativeAnswer, doc: Document,
+                  excerpt: Excerpt) -> tuple[tuple[NarrativeItem, ...], tuple[NarrativeItem, ...],
+                                             tuple[Channel, ...], int]:
+    """Align the model's items with the source; return the grounded ones and how many were dropped."""
+    dropped = 0
+    text = doc.text
+
+    def items(values: list[str]) -> tuple[NarrativeItem, ...]:
+        nonlocal dropped
+        out: list[NarrativeItem] = []
+        seen: set[tuple[int, int]] = set()
+        for v in values:
+            a = align(text, v, window=excerpt.problems_span) if excerpt.problems_span else None
+            if a is None:
+                dropped += 1
+                continue
+            if a.span in seen:
+                continue
+            seen.add(a.span)
+            shown = v.strip() if a.kind == "exact" else clean_item(text[a.span[0]:a.span[1]])
+            out.append(NarrativeItem(text=shown, span=a.span, alignment=a.kind, score=a.score))
+        return tuple(out)
+
+    problems = items(answer.problems)
+    improvements = items(answer.improvements)
+
+    channels: list[Channel] = []
+    seen_ch: set[tuple[str, str | None]] = set()
+    for ch in answer.channels:
+        name = (ch.name or "").strip().strip("“”\"《》「」") or None
+        span = _ground_channel(text, excerpt, ch.type, name)
+        if span is None:
+            dropped += 1
+            continue
+        if (ch.type, name) in seen_ch:
+            continue
+        seen_ch.add((ch.type, name))
+        channels.append(Channel(type=ch.type, name=name, span=span))
+    return problems, improvements, tuple(channels), dropped
+
+
+def _ground_channel(text: str, excerpt: Excerpt, type_: str, name: str | None) -> tuple[int, int] | None:
+    needles = (name,) if name else channel_kind(type_).grounding
+    for needle in needles:
+        for span in excerpt.doc_spans():
+            a = align(text, needle, window=span, threshold=1.0)
+            if a is not None and a.kind == "exact":
+                return a.span
+    return None
