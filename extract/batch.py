@@ -34,14 +34,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError, FileTimedOut, MemoryLimitExceeded, XxgkError
+from .ingest import FORMATS, report_suffixes, sniff_format
+from .meta import _TITLE_CUE
 from .narrative import NarrativeExtractor, make_extractor
 from .pipeline import _source_of, batch_ids, record_id, safe_parse_file
 from .record import Record
+from .sections import heading_key
+from .textnorm import fold
 
 if TYPE_CHECKING:
     from .narrative.config import LLMConfig
 
-REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc")
 _GLOB_CHARS = set("*?[")
 
 
@@ -68,13 +71,14 @@ class Scan:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = REPORT_SUFFIXES) -> Scan:
+def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] | None = None) -> Scan:
     """Files, folders (recursive) and globs → the files to read, and the files left out with the reason.
 
-    In a folder, a file with a report suffix is read; one with another suffix or none is
-    sniffed: a PDF/DOCX/DOC/HTML signature or text with Chinese characters makes it a report
-    (a report saved without an extension is read), anything else is ``skipped`` with the
-    reason (``image/jpeg: not a report format``). ``<stem>.json`` beside a report of the same
+    In a folder, a file with a report suffix (``suffixes``; by default those of every format in
+    ``extract.ingest.FORMATS`` but page images) is read; one with another suffix or none is read
+    only if its content looks like a report (see ``_not_a_report``: a report saved without an
+    extension is read, a list of reports in a ``.tsv`` is not); anything else is ``skipped``
+    with the reason (``image/jpeg: not a report format``). ``<stem>.json`` beside a report of the same
     stem is its label (``eval/``'s layout): skipped with ``label=True``. Hidden files and
     folders are not looked at; a folder that cannot be read is ``skipped`` with the reason (its
     files are unknown). A file named explicitly is kept whatever it is (so a wrong file
@@ -83,7 +87,7 @@ def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = R
     """
     out: dict[Path, None] = {}
     skipped: dict[Path, Skipped] = {}
-    sfx = tuple(s.lower() for s in suffixes)
+    sfx = tuple(s.lower() for s in (report_suffixes() if suffixes is None else suffixes))
     for a in args:
         s = os.fspath(a)
         p = Path(s)
@@ -147,7 +151,7 @@ def _files_under(root: Path) -> tuple[list[Path], list[Skipped]]:
     return sorted(files), unreadable
 
 
-def expand_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] = REPORT_SUFFIXES) -> list[Path]:
+def expand_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] | None = None) -> list[Path]:
     """The files ``scan_paths`` would read (see there)."""
     return scan_paths(args, suffixes=suffixes).files
 
@@ -156,15 +160,23 @@ _CJK = re.compile("[\u4e00-\u9fff]")
 
 
 def _not_a_report(path: Path) -> str | None:
-    """``None`` when the leading bytes look like a report, else why the file is skipped."""
-    from .ingest import sniff_format
+    """``None`` when the leading bytes (of a file without a report suffix) look like a report, else
+    why the file is skipped.
+
+    A report is a file whose signature proves a format read in folders (a PDF, a Word file, an
+    HTML page; an OFD or RTF file too, so that its error row says it is not supported), or text
+    that reads like a report: a line of it that is not a table row (no tab) is a report's title
+    (``…政府信息公开工作年度报告``) or names one of its sections (``一、总体情况``). Data (JSON, a
+    tab-separated list of reports), text without Chinese and other text are skipped.
+    """
     try:
         with path.open("rb") as f:
             head = f.read(8192)
     except OSError as e:
         return f"cannot be read ({e.strerror or e})"
     kind = mimetypes.guess_type(path.name)[0]
-    if sniff_format(head) in ("pdf", "docx", "doc", "html", "rtf"):
+    sniffed = sniff_format(head)
+    if sniffed is not None and FORMATS[sniffed].in_folders:
         return None
     if not head:
         return "empty file"
@@ -185,7 +197,15 @@ def _not_a_report(path: Path) -> str | None:
         return "JSON data: not a report format"
     if not _CJK.search(text):
         return f"{kind or 'text'} without Chinese text: not a report"
+    if not _reads_like_a_report(text):
+        return f"{kind or 'text'} without a report title or section heading: not a report"
     return None
+
+
+def _reads_like_a_report(text: str) -> bool:
+    """A line that is not a table row is a report's title or a section heading."""
+    return any(line.strip() and "\t" not in line and (heading_key(line) is not None or _TITLE_CUE.search(fold(line)))
+               for line in text.splitlines())
 
 
 # -- worker side -------------------------------------------------------------------
@@ -484,5 +504,5 @@ def add_to_summary(s: dict, r: Record | dict) -> None:
 
 
 __all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "add_to_summary",
-           "REPORT_SUFFIXES", "WorkerCrashed", "WorkersUnavailable", "DEFAULT_FILE_TIMEOUT_S",
+           "WorkerCrashed", "WorkersUnavailable", "DEFAULT_FILE_TIMEOUT_S",
            "DEFAULT_MEMORY_LIMIT_MB"]

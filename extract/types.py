@@ -19,7 +19,8 @@ from .channel_types import ChannelType  # noqa: F401  (re-exported: the schema.m
 Span = tuple[int, int]
 """Half-open ``[start, end)`` character offsets into ``Document.text``."""
 
-Format = Literal["text", "markdown", "html", "pdf", "docx", "doc", "image"]
+Format = str
+"""A format's name: a key of ``extract.ingest.FORMATS`` (``text``, ``markdown``, ``html``, ``pdf``, ``docx``...)."""
 Severity = Literal["error", "warning", "info"]
 TableName = Literal["active_disclosure", "applications", "review_litigation"]
 Template = str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 from extract.errors import IngestError, UnsupportedFormat
 from extract.ingest import (MAX_BYTES, choose_format, decode_bytes, document_from_text, from_text, load,
                             load_with_bytes, register, sniff_format)
-from extract.ingest import _READERS
+from extract.ingest import FORMATS
+from extract.ingest.formats import lazy_reader
 from extract.types import Document, Paragraph
 
 SAMPLES = Path(__file__).resolve().parent.parent / "eval" / "samples"
@@ -159,7 +161,7 @@ def test_txt_that_is_a_pdf_goes_to_the_pdf_reader(tmp_path, monkeypatch):
         seen["data"] = data
         return Document(text="x", blocks=(), format="pdf", path=path)
 
-    monkeypatch.setitem(_READERS, "pdf", fake_pdf)
+    monkeypatch.setitem(FORMATS, "pdf", dataclasses.replace(FORMATS["pdf"], reader=fake_pdf))
     p = tmp_path / "report.txt"
     p.write_bytes(b"%PDF-1.4 ...")
     doc, raw = load_with_bytes(p)
@@ -167,10 +169,11 @@ def test_txt_that_is_a_pdf_goes_to_the_pdf_reader(tmp_path, monkeypatch):
 
 
 def test_register_replaces_a_reader(monkeypatch):
-    monkeypatch.setitem(_READERS, "text", _READERS["text"])
+    monkeypatch.setitem(FORMATS, "text", FORMATS["text"])
     marker = Document(text="m", blocks=(), format="text")
     register("text", lambda data, path: marker)
-    assert _READERS["text"](b"", None) is marker
+    assert FORMATS["text"].reader(b"", None) is marker
+    assert FORMATS["text"].suffixes == (".txt", ".text")          # the rest of the entry is kept
 
 
 def test_binary_readers_are_lazy(tmp_path):
@@ -183,8 +186,8 @@ def test_binary_readers_are_lazy(tmp_path):
 
 
 def test_missing_reader_module_is_an_unsupported_format(tmp_path, monkeypatch):
-    from extract.ingest import _lazy_reader
-    monkeypatch.setitem(_READERS, "docx", _lazy_reader("docx", "extract.ingest.no_such_module", "read_docx"))
+    monkeypatch.setitem(FORMATS, "docx", dataclasses.replace(
+        FORMATS["docx"], reader=lazy_reader("docx", "extract.ingest.no_such_module", "read_docx")))
     p = tmp_path / "r.docx"
     p.write_bytes(b"PK\x03\x04rest")
     with pytest.raises(UnsupportedFormat) as ei:

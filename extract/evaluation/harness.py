@@ -1,7 +1,8 @@
 """Run the extractor (or read precomputed records) over a folder of labelled samples.
 
 A sample is a source file ``<stem>.<ext>`` and its label ``<stem>.json`` side by side
-(ext: txt, md, html, htm, pdf, docx, doc). Every label is scored: a sample whose source
+(ext: a suffix a folder scan reads, ``extract.ingest.report_suffixes()``: txt, md, html, pdf, docx...;
+the first one found, in that order). Every label is scored: a sample whose source
 is missing or cannot be parsed gets a failed record and scores all-wrong — never skipped.
 """
 
@@ -16,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import XxgkError
+from ..ingest import report_suffixes
 from .scoring import aggregate, score_report
 
-SOURCE_EXTS = ("txt", "md", "html", "htm", "pdf", "docx", "doc")
 SCORECARD_VERSION = 1
 
 
@@ -62,7 +63,7 @@ def find_samples(samples_dir: str | os.PathLike) -> list[Sample]:
         raise _err("samples folder not found", d)
     out = []
     for label in sorted(d.glob("*.json")):
-        src = next((p for ext in SOURCE_EXTS for p in [label.with_suffix(f".{ext}")] if p.is_file()), None)
+        src = next((p for sfx in report_suffixes() for p in [label.with_suffix(sfx)] if p.is_file()), None)
         out.append(Sample(id=label.stem, label_path=label, source_path=src))
     if not out:
         raise _err("no labelled samples (<stem>.json beside <stem>.<ext>) in the folder", d)
@@ -108,7 +109,8 @@ def _missing_record(sample: Sample, reason: str) -> dict:
 def _extract(sample: Sample, narrative: Any) -> dict:
     from ..pipeline import safe_parse_file
     if sample.source_path is None:
-        return _missing_record(sample, f"{sample.label_path}: no source file <stem>.<{'|'.join(SOURCE_EXTS)}>")
+        exts = "|".join(s.lstrip(".") for s in report_suffixes())
+        return _missing_record(sample, f"{sample.label_path}: no source file <stem>.<{exts}>")
     t0 = time.perf_counter()
     rec = safe_parse_file(sample.source_path, narrative=narrative).to_dict()
     if rec.get("seconds") is None:

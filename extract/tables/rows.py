@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ..ingest.formats import is_grid_format
 from ..textnorm import fold
 from .numbers import MAX_NUMBER_DIGITS, is_null_marker, parse_number
 from ..types import Document, Paragraph, Span, Table
@@ -163,7 +164,7 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
         if block.span[1] <= start or block.span[0] >= end:
             continue
         if isinstance(block, Table):
-            grid = doc.format in ("html", "pdf", "docx", "doc") and _is_rect(block)
+            grid = is_grid_format(doc.format) and _is_rect(block)
             empty = _empty_columns(block) if grid else _phantom_columns(doc, block, span)
             first_value = _first_value_column(block) if grid else 0
             for r in block.rows:
