@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import IngestError
+from ..furniture import PAGE_NUMBER_MARGIN
 from ..types import Document, OcrInfo
 from .layout import GridCell, assemble, cell_text, join_wrapped
 
@@ -418,10 +419,6 @@ def _borderless_tables(chars: list[dict], right: float,
 
 # -- running headers, footers, page numbers ------------------------------------
 
-_PAGE_NO = re.compile(
-    r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|"
-    r"\d{1,4}\s*/\s*\d{1,4}|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?|\d{1,4})$")
-
 
 def _strip_furniture(pages: list[list], heights: list[float], offsets: list[float]) -> list[list]:
     """Drop page numbers in the top/bottom margins and lines repeated at the same place on most pages."""
@@ -448,7 +445,7 @@ def _strip_furniture(pages: list[list], heights: list[float], offsets: list[floa
         keep = []
         for it in items:
             if isinstance(it, _Line) and zone(it):
-                if _PAGE_NO.match(it.text) or (n >= 2 and counts.get(key(it), 0) >= need):
+                if PAGE_NUMBER_MARGIN.match(it.text) or (n >= 2 and counts.get(key(it), 0) >= need):
                     continue
             keep.append(it)
         out.append(keep)

@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from ..channel_types import channel_kind
+from ..furniture import PAGE_NUMBER_LINE
 from ..types import Channel, Document, NarrativeItem, Span
 
 if TYPE_CHECKING:
@@ -142,7 +143,6 @@ def _fuzzy(norm: str, index: tuple[int, ...], target: str, lo: int, hi: int,
     return Alignment(_to_span(index, r0, r1), "fuzzy", score)
 
 
-_PAGE_DEBRIS = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})$")
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》"
 _INNER_WS = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+|[ \t\u3000]+(?=[{_CJK}])")
 
@@ -155,7 +155,7 @@ def clean_item(source_slice: str) -> str:
     runs of spaces are kept as one.
     """
     lines = [ln.strip() for ln in source_slice.splitlines()]
-    kept = [ln for ln in lines if ln and not _PAGE_DEBRIS.match(ln)]
+    kept = [ln for ln in lines if ln and not PAGE_NUMBER_LINE.match(ln)]
     joined = "".join(kept)
     joined = _INNER_WS.sub("", joined)
     return re.sub(r"[ \t]{2,}", " ", joined).strip()

@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ..furniture import page_number_forms
 from ..types import Document, Narrative, NarrativeItem, Sections, Span
 from .grounding import clean_item
 
@@ -98,8 +99,7 @@ _FAMILIES = (
 _STRIP_HEAD = "，,、：:。；; "
 _STRIP_TAIL = "；;，,、：: "
 # page numbers, and a page's running header (…政府信息公开工作年度报告) printed into 五
-_DEBRIS = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}"
-                     r"|[^。，；：]{0,30}政府信息公开工作年度报告)$")
+_DEBRIS = re.compile(rf"^(?:{page_number_forms(4, total_separator=False)}|[^。，；：]{{0,30}}政府信息公开工作年度报告)$")
 
 
 @dataclass(frozen=True, slots=True)

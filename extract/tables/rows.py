@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ..furniture import PAGE_NUMBER_CELL
 from ..ingest.formats import is_grid_format
 from ..textnorm import fold
 from .numbers import MAX_NUMBER_DIGITS, is_null_marker, parse_number
@@ -46,8 +47,6 @@ class Row:
             self.grid and bool(self.values))
 
 
-_PAGE_NO = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|"
-                      r"\d{1,3}\s*/\s*\d{1,3}|page\s*\d+(?:\s*of\s*\d+)?)$", re.I)
 # a label glued to its digits: 行政规范性文件77132470
 _GLUED = re.compile(r"^(.*[^\d\s.,，+\-])(\d+(?:\.\d+|(?:-\d+)*))(万元|元)?$")
 # a money cell with its unit: 3456789.50元, 12.5万元
@@ -58,7 +57,7 @@ _SPLIT = re.compile(r"<br\s*/?>|((?:(?!<br\s*/?>)\S)+)", re.I)    # a converter'
 
 
 def is_page_debris(text: str) -> bool:
-    return bool(_PAGE_NO.match(text.strip()))
+    return bool(PAGE_NUMBER_CELL.match(text.strip()))
 
 
 def _pieces(text: str, start: int):
