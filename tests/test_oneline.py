@@ -76,6 +76,11 @@ def _apps(rec, key):
 def test_one_line_report_reads_every_section_and_table():
     rec = _parse(_report())
     assert rec.status == "ok" and not rec.sections.missing
+    # every section by its own heading (cut out of the one line), none by a fallback
+    assert [s.heading for s in rec.sections.found] == [
+        "一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+    assert all(rec.text[s.heading_span[0]:s.heading_span[1]] == s.heading for s in rec.sections.found)
     assert rec.meta.agency == "某某市某某区交通运输局" and rec.meta.year == 2024 and rec.meta.template == "2021"
     assert rec.meta.published_on == "2025-01-20"          # the report's own date, not the crawler's
     for i, key in ((0, "new_received"), (2, "disclosed"), (23, "total_processed"), (24, "carried_forward")):

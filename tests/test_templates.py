@@ -113,3 +113,6 @@ def test_legacy_report_is_recognised_and_its_tables_left_null():
     assert not [f for f in rec.findings if f.severity == "error"]
     keys = [s.key for s in rec.sections.found]
     assert "problems" in keys and "other_matters" in keys
+    # found by their (legacy-numbered) headings, not by a fallback
+    assert rec.sections.get("problems").heading == "六、政府信息公开工作存在的主要问题及改进情况"
+    assert rec.sections.get("other_matters").heading == "七、其他需要报告的事项"
