@@ -24,8 +24,8 @@ knows about it:
 The order of the rows is the order of the answer schema's enum and of the prompt's list.
 Adding a type is one row here (and tests). It changes what every prompt version renders
 and the answer schema sent to the model, so the pinned renderings
-(``tests/golden/narrative.v*.rendered.txt``) fail until reviewed; answers already in the
-answer cache (keyed by endpoint, model, prompt version and excerpt) were made without it.
+(``tests/golden/narrative.v*.rendered.txt``) fail until reviewed; the answer cache's key holds
+a digest of the rendered prompt and schema, so no answer made without the new type is reused.
 """
 
 from __future__ import annotations

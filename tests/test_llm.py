@@ -289,6 +289,22 @@ def test_cache_key_is_canonical():
     assert cache_key(**k) == cache_key(**{**k, "base_url": "http://h/v1/"})
     assert cache_key(**k) != cache_key(**{**k, "prompt_version": "narrative.v2"})
     assert cache_key(**k) != cache_key(**{**k, "text": "文 "})
+    assert cache_key(**k) != cache_key(**k, instructions="digest of an edited prompt")
+
+
+def test_a_prompt_edited_under_the_same_version_does_not_reuse_cached_answers(fake_llm, shanyang, tmp_path):
+    """A prompt file edited in place (or a channel type added to the table, which every prompt
+    version renders) keeps its version name: the cache must still not serve the old answers."""
+    doc, secs = shanyang
+    fake_llm.answer = GOOD
+    db = tmp_path / "cache.sqlite"
+    v1 = load_prompt("narrative.v1")
+    make(fake_llm, cache_path=db, prompt=v1).extract(doc, secs)
+    make(fake_llm, cache_path=db, prompt=v1).extract(doc, secs)
+    assert len(fake_llm.requests) == 1                       # the same prompt: answered from the cache
+    edited = dataclasses.replace(v1, system=v1.system + "\n新增渠道类型：podcast（播客）。")
+    make(fake_llm, cache_path=db, prompt=edited).extract(doc, secs)
+    assert len(fake_llm.requests) == 2                       # same version name, other text: asked again
 
 
 # -- the key stays secret ---------------------------------------------------------

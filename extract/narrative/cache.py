@@ -1,8 +1,10 @@
 """An on-disk answer cache for the LLM extractor (SQLite, safe across threads and processes).
 
 The key is the sha256 of the canonical JSON of everything that decides the
-answer — endpoint, model, prompt version, the exact input text — so a re-run
-makes no calls and a new prompt version never reuses an old answer. Stored:
+answer — endpoint, model, prompt version, what the prompt and the answer schema
+say (a digest: a prompt file edited in place or a channel type added to the
+table changes it), the exact input text — so a re-run makes no calls and a
+changed prompt never reuses an old answer. Stored:
 the validated answer JSON, the usage of the call that made it, the mode that
 worked. Never the API key, never request headers.
 """
@@ -30,10 +32,18 @@ CREATE TABLE IF NOT EXISTS answers (
 """
 
 
-def cache_key(*, base_url: str, model: str, prompt_version: str, text: str) -> str:
-    """sha256 of the canonical JSON of the inputs that decide the answer."""
-    payload = {"base_url": base_url.rstrip("/"), "model": model, "prompt_version": prompt_version, "text": text}
+def cache_key(*, base_url: str, model: str, prompt_version: str, text: str, instructions: str = "") -> str:
+    """sha256 of the canonical JSON of the inputs that decide the answer; ``instructions`` is a digest of
+    the prompt's text and the answer schema (see ``instructions_digest``)."""
+    payload = {"base_url": base_url.rstrip("/"), "model": model, "prompt_version": prompt_version, "text": text,
+               "instructions": instructions}
     canon = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+
+def instructions_digest(*parts: object) -> str:
+    """sha256 of what the model is told besides the excerpt (prompt texts, examples, answer schema)."""
+    canon = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 

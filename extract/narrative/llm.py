@@ -32,7 +32,7 @@ from typing import Any
 from ..errors import ConfigError, LLMError, LLMUnavailable
 from ..types import Document, Narrative, Sections, Usage
 from .answer import AnswerError, NarrativeAnswer, parse_answer
-from .cache import AnswerCache, cache_key
+from .cache import AnswerCache, cache_key, instructions_digest
 from .chat import CallFailed, ChatAdapter, Completion, EndpointRefused, unreachable
 from .config import MODES, LLMConfig
 from .grounding import ground_answer
@@ -70,6 +70,9 @@ class LLMExtractor:
     def __init__(self, config: LLMConfig, *, fallback: Any = None, chat: ChatAdapter | None = None):
         self.config = config
         self.prompt = config.prompt
+        p = self.prompt
+        self._instructions = instructions_digest(p.system, p.user, p.examples, p.reask,
+                                                 NarrativeAnswer.model_json_schema())
         self._chat = chat if chat is not None else ChatAdapter(config, NarrativeAnswer)
         self._fallback = fallback
         self._lock = threading.Lock()
@@ -122,7 +125,8 @@ class LLMExtractor:
         if not excerpt.text:
             raise LLMError("no narrative section to send (sections 一, 五 and 六 not found)", path=doc.path)
         c = self.config
-        key = cache_key(base_url=c.base_url, model=c.model, prompt_version=self.prompt.version, text=excerpt.text)
+        key = cache_key(base_url=c.base_url, model=c.model, prompt_version=self.prompt.version, text=excerpt.text,
+                        instructions=self._instructions)
         cache = self._get_cache()
         hit = cache.get(key) if cache is not None else None
         if hit is not None:
