@@ -1,4 +1,4 @@
-"""HTML → Document, with BeautifulSoup over lxml.
+"""HTML → Document, with lxml.
 
 Stages, each a function of the one before::
 
@@ -15,16 +15,22 @@ Every leaf ``<table>`` becomes a full grid: rowspan/colspan are resolved, the
 positions a merged cell covers carry a copy of it with ``merged=True``. A table
 whose cells contain tables is a layout table: its cells are read as ordinary
 blocks, so the data tables inside come out as tables.
+
+The tree is lxml's (libxml2's HTML parser fed the decoded text; see "parsing" below). An
+element's text is read as BeautifulSoup read it over the same parser, which this reader replaced
+with its output unchanged (``tests/test_html_identity.py``): a run of ASCII whitespace alone
+between tags counts as one space or one newline (outside ``pre``/``textarea``), and the strings of
+``script``, ``style``, ``template``, ``rt`` and ``rp`` are not the text of the elements around them.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
+from lxml import etree
 
 from ..errors import IngestError
 from ..types import Document
@@ -55,6 +61,15 @@ _WS = re.compile(r"[ \t\n\r\f\v\xa0\u3000\u2002\u2003\u2009]+")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+_DIGITS = re.compile(r"\d+")
+_STRING_CONTAINERS = frozenset({"script", "style", "template", "rt", "rp"})  # their strings are theirs alone
+_KEEP_WHITESPACE = frozenset({"pre", "textarea"})
+_ASCII_WS = " \t\n\f\r"
+_LIST_ATTRS = {"*": frozenset({"class", "accesskey", "dropzone"}), "a": frozenset({"rel", "rev"}),
+               "link": frozenset({"rel", "rev"}), "td": frozenset({"headers"}), "th": frozenset({"headers"}),
+               "form": frozenset({"accept-charset"}), "object": frozenset({"archive"}),
+               "area": frozenset({"rel"}), "icon": frozenset({"sizes"}), "iframe": frozenset({"sandbox"}),
+               "output": frozenset({"for"})}   # attributes that hold a list of words
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
 
@@ -103,6 +118,113 @@ def read_html(data: bytes, path: str | None = None) -> Document:
     return doc
 
 
+# -- tree → strings ------------------------------------------------------------
+
+def _norm(s: str, keep: bool) -> str:
+    """A string between tags: all ASCII whitespace → one newline (if it has one) or one space."""
+    if keep or s.strip(_ASCII_WS):
+        return s
+    return "\n" if "\n" in s else " "
+
+
+def _contents(el) -> Iterator:
+    """An element's children in order, with the text runs between them as ``str``."""
+    if el.text:
+        yield el.text
+    for child in el:
+        yield child
+        if child.tail:
+            yield child.tail
+
+
+def _context(el) -> tuple[str | None, bool]:
+    """The string type inside ``el`` (its innermost string container, or None) and whether it keeps whitespace."""
+    kind, keep = None, False
+    for a in (el, *el.iterancestors()):
+        tag = a.tag
+        if kind is None and tag in _STRING_CONTAINERS:
+            kind = tag
+        if tag in _KEEP_WHITESPACE:
+            keep = True
+    return kind, keep
+
+
+def _text_of(el) -> str:
+    """The element's text: its strings of its own kind (those of no string container, unless it is one)."""
+    want = el.tag if el.tag in _STRING_CONTAINERS else None
+    kind, keep = _context(el)
+    out: list[str] = []
+    if el.text and kind == want:
+        out.append(_norm(el.text, keep))
+    # entries: (children iterator, kind, keep, the element whose tail follows them, its parent's kind/keep)
+    stack: list[tuple] = [(iter(el), kind, keep, None, None, False)]
+    while stack:
+        it, k, kp, owner, pk, pkp = stack[-1]
+        child = next(it, None)
+        if child is None:
+            stack.pop()
+            if owner is not None and owner.tail and pk == want:
+                out.append(_norm(owner.tail, pkp))
+            continue
+        tag = child.tag
+        if not isinstance(tag, str):          # a comment or processing instruction: only its tail is text
+            if child.tail and k == want:
+                out.append(_norm(child.tail, kp))
+            continue
+        ck = tag if tag in _STRING_CONTAINERS else k
+        ckp = kp or tag in _KEEP_WHITESPACE
+        if child.text and ck == want:
+            out.append(_norm(child.text, ckp))
+        stack.append((iter(child), ck, ckp, child, k, kp))
+    return "".join(out)
+
+
+def _words(tag: str, name: str, value: str):
+    if name in _LIST_ATTRS["*"] or name in _LIST_ATTRS.get(tag, ()):
+        return value.split()
+    return value
+
+
+def _same(a, b) -> bool:
+    """Same name, attributes and contents, recursively (how the old reader compared two elements)."""
+    pairs = [(a, b)]
+    while pairs:
+        x, y = pairs.pop()
+        if x is y:
+            continue
+        if x.tag != y.tag:
+            return False
+        if isinstance(x.tag, str):
+            if ({k: _words(x.tag, k, v) for k, v in x.attrib.items()}
+                    != {k: _words(y.tag, k, v) for k, v in y.attrib.items()}):
+                return False
+            xs, ys = list(_contents(x)), list(_contents(y))
+            if len(xs) != len(ys):
+                return False
+            kx, ky = _context(x)[1], _context(y)[1]
+            for u, v in zip(xs, ys):
+                su, sv = _as_string(u, kx), _as_string(v, ky)
+                if su is not None or sv is not None:
+                    if su != sv:
+                        return False
+                else:
+                    pairs.append((u, v))
+        elif _as_string(x, False) != _as_string(y, False):
+            return False
+    return True
+
+
+def _as_string(node, keep: bool) -> str | None:
+    """A text run, comment or processing instruction as the string it compares as; None for an element."""
+    if isinstance(node, str):
+        return _norm(node, keep)
+    if isinstance(node.tag, str):
+        return None
+    if node.tag is etree.ProcessingInstruction:
+        return _norm(f"{node.target} {node.text or ''}", keep)
+    return _norm(node.text or "", keep)
+
+
 # -- tree → raw blocks ----------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +235,8 @@ class _RawTable:
 def _collapse(parts: list[str]) -> str:
     """Join text pieces into one line: whitespace runs → one space, none between CJK across a newline."""
     raw = _ZERO_WIDTH.sub("", "".join(parts))
+    if not _WS.search(raw):
+        return raw.strip()
 
     def repl(m: re.Match) -> str:
         s = m.group(0)
@@ -125,22 +249,16 @@ def _collapse(parts: list[str]) -> str:
     return _WS.sub(repl, raw).strip()
 
 
-def _classes(tag: Tag) -> str:
-    cls = tag.get("class") or []
-    if isinstance(cls, str):
-        cls = [cls]
-    return " ".join([*cls, str(tag.get("id") or "")])
-
-
 class _Walker:
     """Walks the tree once, producing lines of text and tables in reading order."""
 
-    def __init__(self, soup: BeautifulSoup):
+    def __init__(self, tops: list):
         self.out: list[str | _RawTable] = []
         self.line: list[str] = []
-        self.title = _title_element(soup)
-        body = soup.body or soup
-        self.page_chars = max(1, len(body.get_text()))
+        self.title = _title_element(tops)
+        body = next((b for top in tops for b in top.iter("body")), None)
+        chars = len(_text_of(body)) if body is not None else sum(len(_text_of(top)) for top in tops)
+        self.page_chars = max(1, chars)
 
     # lines
     def flush(self) -> None:
@@ -150,24 +268,33 @@ class _Walker:
             if text:
                 self.out.append(text)
 
-    def is_chrome(self, tag: Tag) -> bool:
-        if tag.name in _INVISIBLE:
+    def is_chrome(self, el) -> bool:
+        name = el.tag
+        if name in _INVISIBLE:
             return True
-        hidden = tag.has_attr("hidden") or bool(_HIDDEN_STYLE.search(str(tag.get("style") or "")))
-        if hidden or tag.name in _CHROME_TAGS or _CHROME_WORDS.search(_classes(tag)):
-            return not self._protected(tag)
+        hidden = "hidden" in el.attrib or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+        if (hidden or name in _CHROME_TAGS
+                or _CHROME_WORDS.search(f"{el.get('class') or ''} {el.get('id') or ''}")):
+            return not self._protected(el)
         return False
 
-    def _protected(self, tag: Tag) -> bool:
-        if tag.find("table") is not None:
+    def _protected(self, el) -> bool:
+        if next(el.iterdescendants("table"), None) is not None:
             return True
-        if self.title is not None and (tag is self.title or self.title in tag.descendants):
-            return True
-        return len(tag.get_text()) > 0.5 * self.page_chars
+        title = self.title
+        if title is not None:
+            if title is el or any(a is el for a in title.iterancestors()):
+                return True
+            if any(_same(title, d) for d in el.iterdescendants(title.tag)):
+                return True
+        return len(_text_of(el)) > 0.5 * self.page_chars
 
-    def walk(self, node) -> None:
-        """Depth-first over ``node``'s children with an explicit stack (10,000 nested tags are fine)."""
-        stack: list[tuple[Iterator, bool]] = [(iter(node.children), False)]
+    def walk(self, el) -> None:
+        self.walk_nodes(_contents(el))
+
+    def walk_nodes(self, nodes: Iterable) -> None:
+        """Depth-first with an explicit stack (10,000 nested tags are fine)."""
+        stack: list[tuple[Iterator, bool]] = [(iter(nodes), False)]
         while stack:
             child = next(stack[-1][0], None)
             if child is None:
@@ -175,14 +302,12 @@ class _Walker:
                 if block:
                     self.flush()
                 continue
-            if isinstance(child, (Comment, CData, Declaration, Doctype, ProcessingInstruction)):
+            if isinstance(child, str):
+                self.line.append(_norm(child, False))
                 continue
-            if isinstance(child, NavigableString):
-                self.line.append(str(child))
+            name = child.tag
+            if not isinstance(name, str) or self.is_chrome(child):   # comments, processing instructions
                 continue
-            if not isinstance(child, Tag) or self.is_chrome(child):
-                continue
-            name = child.name
             if name == "br":
                 self.flush()
             elif name == "table":
@@ -190,27 +315,28 @@ class _Walker:
                 self.table(child)
             elif name == "pre":
                 self.flush()
-                for ln in child.get_text().splitlines():   # preformatted: keep the indent
+                for ln in _text_of(child).splitlines():   # preformatted: keep the indent
                     ln = _ZERO_WIDTH.sub("", ln).replace("\t", " ").rstrip()
                     if ln.strip():
                         self.out.append(ln)
             elif name in _BLOCK_TAGS:
                 self.flush()
-                stack.append((iter(child.children), True))     # flushed again when it ends
+                stack.append((_contents(child), True))     # flushed again when it ends
             else:
-                stack.append((iter(child.children), False))
+                stack.append((_contents(child), False))
 
     # tables
-    def table(self, table: Tag) -> None:
+    def table(self, table) -> None:
         rows = _rows_of(table)
         cells = [c for r in rows for c in _cells_of(r)]
-        if any(c.find("table") is not None for c in cells):   # a layout table
+        if (next(table.iterdescendants("table"), None) is not None            # a layout table
+                and any(next(c.iterdescendants("table"), None) is not None for c in cells)):
             for c in cells:
                 self.flush()
                 self.walk(c)
                 self.flush()
             return
-        caption = table.find("caption", recursive=False)
+        caption = next((c for c in table if c.tag == "caption"), None)
         if caption is not None:
             self.walk_one(caption)
         grid = _grid([[(self.cell_text(c), _span_attr(c, "rowspan", _MAX_ROWSPAN, zero_ok=True),
@@ -218,12 +344,15 @@ class _Walker:
         if grid:
             self.out.append(_RawTable(grid=grid))
 
-    def walk_one(self, tag: Tag) -> None:
+    def walk_one(self, el) -> None:
         self.flush()
-        self.walk(tag)
+        self.walk(el)
         self.flush()
 
-    def cell_text(self, cell: Tag) -> str:
+    def cell_text(self, cell) -> str:
+        if not len(cell):                    # plain text, as most cells are: the walk below in short
+            text = cell.text
+            return _collapse([_norm(text, False)]) if text else ""
         sub = _Walker.__new__(_Walker)
         sub.out, sub.line, sub.title, sub.page_chars = [], [], self.title, self.page_chars
         sub.walk(cell)
@@ -231,35 +360,41 @@ class _Walker:
         return " ".join(x for x in sub.out if isinstance(x, str))
 
 
-def _title_element(soup: BeautifulSoup) -> Tag | None:
+def _title_element(tops: list):
     """The report's title: the first heading that names a report, else the first h1."""
-    for tag in soup.find_all(["h1", "h2", "h3"]):
-        if "报告" in tag.get_text():
-            return tag
-    for tag in soup.find_all(class_=_TITLE_ATTR):
-        if "报告" in tag.get_text() and len(tag.get_text()) < 200:
-            return tag
-    return soup.find("h1")
+    for top in tops:
+        for el in top.iter("h1", "h2", "h3"):
+            if "报告" in _text_of(el):
+                return el
+    for top in tops:
+        for el in top.xpath("descendant-or-self::*[@class]"):
+            if _TITLE_ATTR.search(el.get("class")):
+                text = _text_of(el)
+                if "报告" in text and len(text) < 200:
+                    return el
+    return next((el for top in tops for el in top.iter("h1")), None)
 
 
-def _rows_of(table: Tag) -> list[Tag]:
-    rows: list[Tag] = []
-    for child in table.find_all(recursive=False):
-        if child.name == "tr":
+def _rows_of(table) -> list:
+    rows: list = []
+    for child in table:
+        if child.tag == "tr":
             rows.append(child)
-        elif child.name in ("thead", "tbody", "tfoot"):
-            rows.extend(child.find_all("tr", recursive=False))
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows.extend(c for c in child if c.tag == "tr")
     return rows
 
 
-def _cells_of(row: Tag) -> list[Tag]:
-    return [c for c in row.find_all(["td", "th"], recursive=False)]
+def _cells_of(row) -> list:
+    return [c for c in row if c.tag in ("td", "th")]
 
 
-def _span_attr(cell: Tag, name: str, limit: int, zero_ok: bool = False) -> int:
+def _span_attr(cell, name: str, limit: int, zero_ok: bool = False) -> int:
     """rowspan/colspan as browsers read them: garbage → 1; rowspan=0 → to the end (-1)."""
-    raw = str(cell.get(name) or "1").strip()
-    m = re.match(r"\d+", raw)
+    raw = cell.get(name)
+    if not raw:
+        return 1
+    m = _DIGITS.match(raw.strip())
     if not m:
         return 1
     n = int(m.group(0))
@@ -301,9 +436,95 @@ def _grid(rows: list[list[tuple[str, int, int]]]) -> tuple[tuple[GridCell, ...],
 def document_from_html(html: str, *, path: str | None = None, encoding: str | None = None) -> Document:
     """Visible text and tables of an HTML page (see the module docstring)."""
     # lxml cannot take a lone surrogate (only a caller's string can hold one): U+FFFD, one for one
-    soup = BeautifulSoup(_LONE_SURROGATE.sub("\ufffd", normalize_newlines(html)), "lxml")
-    walker = _Walker(soup)
-    walker.walk(soup)
+    tops = _parse(_LONE_SURROGATE.sub("\ufffd", normalize_newlines(html)))
+    walker = _Walker(tops)
+    walker.walk_nodes(tops)
     walker.flush()
     items = [it if isinstance(it, str) else (it.grid, None) for it in walker.out]
     return assemble(items, format="html", path=path, encoding=encoding)
+
+
+# -- parsing --------------------------------------------------------------------
+#
+# libxml2 builds the tree natively (fast), but its tree builder stops the whole parse at an
+# element nested deeper than 256 levels, or at a text run over 10 MB: on such a page the
+# events the parser emits are built into a tree here instead (slower, without those limits).
+
+_MAX_NATIVE_DEPTH = 256
+_MAX_NATIVE_CHARS = 2_400_000      # 10 MB of UTF-8 even at 4 bytes a character
+
+
+def _parse(html: str) -> list:
+    """The page's top-level elements, in order (a page may have content after ``</html>``)."""
+    if html.startswith("\ufeff"):
+        html = html[1:]
+    if len(html) <= _MAX_NATIVE_CHARS:
+        parser = etree.HTMLParser()
+        parser.feed(html)
+        try:
+            root = parser.close()
+        except etree.XMLSyntaxError:      # nothing to build a tree from (empty, or only a comment)
+            root = None
+        if root is None:
+            return []
+        if not root.xpath("/*" * _MAX_NATIVE_DEPTH):
+            return [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]
+    parser = etree.HTMLParser(target=_Events())
+    parser.feed(html)
+    return [el for el in parser.close() if isinstance(el.tag, str)]
+
+
+class _Events:
+    """A parser target that builds the tree from the parser's events, top-level elements under one holder.
+
+    An end tag closes the elements opened after the last open element of its name; one with no
+    open element of its name is ignored (the parser's events need not be balanced where it gives up).
+    """
+
+    def __init__(self) -> None:
+        self.tb = etree.TreeBuilder(parser=etree.HTMLParser())
+        self.tb.start("document", {})
+        self.open: list[str] = []
+
+    def start(self, tag: str, attrib) -> None:
+        if not _valid_name(tag):
+            tag = "invalid"
+        self.tb.start(tag, {k: v for k, v in attrib.items() if _valid_name(k)})
+        self.open.append(tag)
+
+    def end(self, tag: str) -> None:
+        if tag in self.open:
+            while self.open:
+                name = self.open.pop()
+                self.tb.end(name)
+                if name == tag:
+                    break
+
+    def data(self, data: str) -> None:
+        self.tb.data(data)
+
+    def comment(self, text: str) -> None:
+        # lxml's comments cannot hold "--" or end with "-"; a comment's text is never read as text
+        self.tb.comment(text.replace("--", "- -") + (" " if text.endswith("-") else ""))
+
+    def pi(self, target: str, data: str | None = None) -> None:
+        try:
+            self.tb.pi(target, data)
+        except ValueError:
+            self.comment(f"{target} {data or ''}")
+
+    def close(self):
+        while self.open:
+            self.tb.end(self.open.pop())
+        self.tb.end("document")
+        return self.tb.close()
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_name(name: str) -> bool:
+    """Whether lxml's own elements can have this tag or attribute name (the parser's can have any)."""
+    try:
+        etree.Element(name, {name: ""})
+    except ValueError:
+        return False
+    return True

@@ -82,23 +82,27 @@ def assemble(items: list, *, format: str, path: str | None, pages: int | None = 
         t_start = t_end = None
         for r, row in enumerate(grid):
             seen: list[GridCell] = []          # the cells that start in this row, once each
+            started: set[int] = set()
             for o in row:
-                if id(o) not in spans and all(o is not s for s in seen):
+                k = id(o)
+                if k not in spans and k not in started:
+                    started.add(k)
                     seen.append(o)
             if seen:
-                p = emit("\t".join(o.text for o in seen))
+                p = emit("\t".join([o.text for o in seen]))
                 t_start = p if t_start is None else t_start
                 for o in seen:
-                    spans[id(o)] = (p, p + len(o.text))
-                    p += len(o.text) + 1
+                    n = len(o.text)
+                    spans[id(o)] = (p, p + n)
+                    p += n + 1
                 t_end = pos
-            first_col: dict[int, int] = {}
+            cells: list[Cell] = []
+            placed: set[int] = set()           # the cells already given their first position in this row
             for c, o in enumerate(row):
-                first_col.setdefault(id(o), c)
-            started = {id(o) for o in seen}
-            rows.append(tuple(Cell(text=o.text, span=spans[id(o)], row=r, col=c,
-                                   merged=not (id(o) in started and first_col[id(o)] == c))
-                              for c, o in enumerate(row)))
+                k = id(o)
+                cells.append(Cell(o.text, spans[k], r, c, not (k in started and k not in placed)))
+                placed.add(k)
+            rows.append(tuple(cells))
         if t_start is not None:
             blocks.append(Table(rows=tuple(rows), span=(t_start, t_end), page=page))
     return Document(text="".join(parts), blocks=tuple(blocks), format=format, encoding=encoding, path=path,
