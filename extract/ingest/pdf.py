@@ -616,6 +616,8 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
     try:
         try:
             pages = pdf.pages
+            for p in pages:
+                _lean_chars(p)
             blank = [not p.chars for p in pages]
             scanned = ([i for i, b in enumerate(blank) if b] if mode == "auto" else
                        list(range(len(pages))) if mode == "force" else [])
@@ -640,6 +642,74 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
     finally:
         _close(pdf)
     return _document(per_page, heights, offsets, path=path, format="pdf", scans=scans)
+
+
+_PLAIN = (float, int, bool, str, type(None))
+
+
+def _lean_chars(page) -> None:
+    """Let ``page`` make its character dicts with less work than pdfplumber's ``Page.process_object``.
+
+    pdfplumber turns every object pdfminer lays out into a dict; for a character (most of a
+    report's objects) it resolves each attribute recursively and decodes the colour space's name
+    character by character. Here plain values are taken as they are and names are decoded once,
+    giving the same dict. The first character of each page is also converted by pdfplumber and
+    compared: should a pdfplumber version convert differently, the page falls back to it.
+    """
+    from pdfminer.layout import LTChar
+    from pdfplumber.page import ALL_ATTRS
+    from pdfplumber.utils.pdfinternals import resolve_all, resolve_and_decode
+
+    original = page.process_object
+    if page.pdf.unicode_norm is not None or page.mediabox[0] != 0:
+        return
+    height, mb_top, doctop, number = page.height, page.mediabox[1], page.initial_doctop, page.page_number
+    names: dict = {}
+
+    def decoded(name):
+        try:
+            return names[name]
+        except KeyError:
+            names[name] = value = resolve_and_decode(name)
+            return value
+        except TypeError:                # an unhashable name
+            return resolve_and_decode(name)
+
+    def convert(obj) -> dict:
+        attr = {}
+        for k, v in obj.__dict__.items():
+            if k in ALL_ATTRS:
+                attr[k] = v if type(v) in _PLAIN else resolve_all(v)
+        attr["object_type"] = "char"
+        attr["page_number"] = number
+        for cs in ("ncs", "scs"):
+            if hasattr(obj, cs):
+                attr[cs] = decoded(getattr(obj, cs).name)
+        attr["text"] = obj.get_text()
+        gs = obj.graphicstate
+        attr["stroking_color"] = gs.scolor if isinstance(gs.scolor, tuple) else (gs.scolor,)
+        attr["non_stroking_color"] = gs.ncolor if isinstance(gs.ncolor, tuple) else (gs.ncolor,)
+        attr["top"] = (height - attr["y1"]) + mb_top
+        attr["bottom"] = (height - attr["y0"]) + mb_top
+        attr["doctop"] = doctop + attr["top"]
+        return attr
+
+    checked = False
+
+    def process(obj) -> dict:
+        nonlocal checked
+        if type(obj) is not LTChar or isinstance(obj.__dict__.get("fontname"), bytes):
+            return original(obj)
+        attr = convert(obj)
+        if not checked:
+            theirs = original(obj)
+            if attr != theirs:
+                page.process_object = original
+                return theirs
+            checked = True
+        return attr
+
+    page.process_object = process
 
 
 def _close(pdf) -> None:
