@@ -1,29 +1,39 @@
-"""spaCy over jieba for the narrative: a blank Chinese pipeline that knows the channel lexicon.
+"""The narrative's word tagger: jieba's segmentation and tags over the channel lexicon, and a small Doc.
 
-``channel_pipeline()`` is ``spacy.blank("zh")`` whose tokenizer is a *private*
-``jieba.Tokenizer`` (with jieba's part-of-speech tagger, HMM off): the channel
-words and a few words that must not be cut into channel words (``栏目`` is not a
-``公开栏``) are added to that instance only, so the global jieba dictionary and
-every other pipeline in the process are untouched. Each token carries jieba's
-tag in ``Token.tag_`` (``p`` preposition, ``v`` verb, ``n``/``ns``/``nt`` nouns...),
-and an ``EntityRuler`` labels
+``channel_pipeline()`` cuts text as a *private* ``jieba.Tokenizer`` with jieba's
+part-of-speech tagger (HMM off) would: the channel words and a few words that must
+not be cut into channel words (``栏目`` is not a ``公开栏``) are in its dictionary
+only, so the global jieba dictionary is untouched. Each token carries jieba's tag
+in ``Token.tag_`` (``p`` preposition, ``v`` verb, ``n``/``ns``/``nt`` nouns...); the
+Doc's entities (``doc.ents``) are
 
-* ``CHANNEL`` — a channel word; the entity's ``id`` is the channel type of
-  ``../shared/schema.md`` (``微信公众号`` → ``wechat``);
+* ``CHANNEL`` — a channel word; the entity's ``ent_id_`` is the channel type of
+  ``../shared/schema.md`` (``微信公众号`` → ``wechat``),
 
-and a ``SpanRuler`` puts every span in “…” / 《…》 / 「…」 / "…" (a candidate proper
-name, which may itself hold a channel word: 《焦作日报》) in ``doc.spans["quoted"]``.
-
-Building it loads jieba's dictionary (~0.5 s, once per process); tokenizing a
-clause costs well under a millisecond.
+and ``doc.spans["quoted"]`` holds every span in “…” / 《…》 / 「…」 / "…" (a candidate
+proper name, which may itself hold a channel word: 《焦作日报》). The Doc has the
+meaning of the spaCy Doc that ``spacy.blank("zh")`` with an EntityRuler and a
+SpanRuler gave before (tests/test_nlp.py compares the two where spaCy is installed),
+without spaCy's second of import and jieba's second and ~150 MB of dictionary per
+process: the lexicon is a memory-mapped trie built once and cached (see ``Tagger``).
+Loading it takes milliseconds; tagging a report's channel clauses well under one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import json
 import logging
+import mmap
+import os
 import re
+import shutil
+import tempfile
 import threading
-from functools import lru_cache
+from array import array
+from math import log
+from pathlib import Path
 
 from ..channel_types import CHANNEL_TYPES, ChannelType
 
@@ -71,48 +81,346 @@ _HIDDEN = re.compile(word_pattern({w for ws in CHANNEL_WORDS.values() for w in w
 _TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 
 
-class JiebaTagger:
-    """A spaCy tokenizer: a private jieba instance (with POS tags) over the channel lexicon."""
+# -- the tagger: jieba's segmentation and tags, from a lexicon that loads in milliseconds --------
+#
+# jieba keeps its dictionary in Python dicts (~600,000 prefixes and ~350,000 tags): a second and
+# ~150 MB in every process that loads it, and ``import jieba`` alone imports pkg_resources. The
+# tagger instead reads a marisa-trie of every word of a private jieba tokenizer (jieba's
+# dictionary plus the channel lexicon, added as jieba adds words: ``add_word`` with its suggested
+# frequencies) with each word's frequency and tag beside it, memory-mapped, so worker processes
+# share it. It is built once by jieba itself and cached (``$XDG_CACHE_HOME/xxgk-extract``) under
+# a key of jieba's files and the word lists; ``cut`` is jieba's ``posseg.cut(text, HMM=False)``
+# over it (tests/test_nlp.py compares the two on every report of eval/).
 
-    def __init__(self, vocab, words: dict[str, str]) -> None:
-        import jieba
-        import jieba.posseg
+LEXICON_FORMAT = 1
+# what jieba's posseg splits text into before cutting (jieba/posseg/__init__.py)
+_RE_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._]+)")
+_RE_SKIP = re.compile("(\r\n|\\s)")
+_RE_ENG = re.compile("[a-zA-Z0-9]+")
+_RE_NUM = re.compile("[\\.0-9]+")
+_RE_ENG1 = re.compile("^[a-zA-Z0-9]$", re.U)
 
-        self.vocab = vocab
-        log = logging.getLogger("jieba")
-        level = log.level
-        log.setLevel(logging.WARNING)  # jieba announces its dictionary load on stderr
+
+def lexicon_words() -> dict[str, str]:
+    """The words added to the private jieba dictionary, with their tags (added in this order)."""
+    words = {w: "nchn" for ws in CHANNEL_WORDS.values() for w in ws}
+    words.update({w: "nnot" for w in NOT_CHANNELS})
+    return words
+
+
+def cache_dir() -> Path:
+    """``$XXGK_CACHE_DIR``, else ``$XDG_CACHE_HOME/xxgk-extract`` (``~/.cache/xxgk-extract``)."""
+    env = os.environ.get("XXGK_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "xxgk-extract"
+
+
+def _lexicon_key(words: dict[str, str]) -> str:
+    """A digest of what the lexicon is made of: jieba's code and dictionary files, the words."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.origin:
+        raise ImportError("jieba is not installed")
+    h = hashlib.sha256(f"{LEXICON_FORMAT}\n".encode())
+    root = Path(spec.origin).parent
+    for name in ("__init__.py", "dict.txt", "posseg/__init__.py"):
+        st = (root / name).stat()
+        h.update(f"{name} {st.st_size} {st.st_mtime_ns}\n".encode())
+    h.update(json.dumps(list(words.items()), ensure_ascii=False).encode())
+    return h.hexdigest()[:16]
+
+
+def _build_lexicon(dest: Path, words: dict[str, str]) -> None:
+    """Write the lexicon of a private jieba tokenizer with ``words`` added into the folder ``dest``."""
+    import marisa_trie
+    import jieba
+    import jieba.posseg
+
+    log = logging.getLogger("jieba")
+    level = log.level
+    log.setLevel(logging.WARNING)  # jieba announces its dictionary load on stderr
+    try:
+        tk = jieba.Tokenizer()
+        tk.initialize()
+    finally:
+        log.setLevel(level)
+    for w, tag in words.items():
+        tk.add_word(w, tag=tag)
+    pos = jieba.posseg.POSTokenizer(tk)
+    pos.makesure_userdict_loaded()
+    tags = pos.word_tag_tab
+    # every word (frequency > 0) and every tagged entry; the prefixes jieba also keeps (frequency 0)
+    # are the trie's own prefixes
+    keys = {w for w, f in tk.FREQ.items() if f} | set(tags)
+    trie = marisa_trie.Trie(keys)
+    names = sorted({"x", *tags.values()})
+    if len(names) > 255:
+        raise ValueError("too many jieba tags for one byte")
+    code = {t: i for i, t in enumerate(names)}
+    freq = array("q", bytes(8 * len(trie)))
+    tag = array("B", bytes(len(trie)))
+    for w, i in trie.iteritems():
+        freq[i] = tk.FREQ.get(w) or 0
+        tag[i] = code[tags.get(w, "x")]
+    dest.mkdir(parents=True)
+    trie.save(str(dest / "words.marisa"))
+    with open(dest / "values.bin", "wb") as f:
+        freq.tofile(f)
+        tag.tofile(f)
+    (dest / "meta.json").write_text(json.dumps({"total": tk.total, "tags": names, "words": len(trie)}),
+                                    encoding="utf-8")
+
+
+def _open_lexicon(words: dict[str, str]) -> Path:
+    """The lexicon's folder in the cache, built there first if missing (by one process at a time:
+    each builds in a temporary folder and renames it; the first rename wins)."""
+    key = _lexicon_key(words)
+    root = cache_dir()
+    final = root / f"lexicon-{key}"
+    if (final / "meta.json").exists():
+        return final
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".lexicon-{key}-", dir=root))
+    except OSError:                        # no writable cache: build in the temp folder, every time
+        tmp = Path(tempfile.mkdtemp(prefix=f"xxgk-lexicon-{key}-"))
+        _build_lexicon(tmp / "lexicon", words)
+        return tmp / "lexicon"
+    try:
+        _build_lexicon(tmp / "lexicon", words)
         try:
-            tk = jieba.Tokenizer()
-            tk.initialize()
-        finally:
-            log.setLevel(level)
-        for w, tag in words.items():
-            tk.add_word(w, tag=tag)
-        self._pos = jieba.posseg.POSTokenizer(tk)
-        self._freq = tk.FREQ
+            os.rename(tmp / "lexicon", final)
+        except OSError:
+            if not (final / "meta.json").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+class Tagger:
+    """jieba's ``posseg.cut(text, HMM=False)`` over the lexicon; a call gives a ``Doc`` of the words.
+
+    Channel words are one token each (``_respect_channel_words``); every token carries jieba's tag
+    (``p``, ``v``, ``n``/``ns``/``nt``…; ``nchn`` a channel word, ``nnot`` a word that is not one).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        import marisa_trie
+
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        self._trie = marisa_trie.Trie()
+        self._trie.mmap(str(folder / "words.marisa"))
+        n = meta["words"]
+        with open(folder / "values.bin", "rb") as f:
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        view = memoryview(self._map)
+        self._freq = view[:8 * n].cast("q")
+        self._tag = view[8 * n:9 * n].cast("B")
+        self._tags = tuple(meta["tags"])
+        self._logtotal = log(meta["total"])
 
     def is_word(self, s: str) -> bool:
         """``s`` is a word of the dictionary."""
-        return bool(self._freq.get(s))
+        i = self._id(s)
+        return i is not None and self._freq[i] > 0
 
-    def __call__(self, text: str):
-        from spacy.tokens import Doc
+    def _id(self, s: str) -> int | None:
+        try:
+            return self._trie.get(s)
+        except UnicodeEncodeError:      # a lone surrogate: no word of the dictionary
+            return None
 
-        # a lone surrogate (broken input) cannot be stored by spaCy: one replacement character
-        # instead keeps every offset
+    def tag(self, word: str) -> str:
+        i = self._id(word)
+        return "x" if i is None else self._tags[self._tag[i]]
+
+    def cut(self, text: str) -> list[tuple[str, str]]:
+        """(word, tag) pairs as ``jieba.posseg.POSTokenizer.cut(text, HMM=False)`` gives them."""
+        out: list[tuple[str, str]] = []
+        for blk in _RE_HAN.split(text):
+            if not blk:
+                continue
+            if _RE_HAN.match(blk):
+                self._cut_block(blk, out)
+                continue
+            for x in _RE_SKIP.split(blk):
+                if _RE_SKIP.match(x):
+                    out.append((x, "x"))
+                else:
+                    for xx in x:
+                        if _RE_NUM.match(xx):
+                            out.append((xx, "m"))
+                        elif _RE_ENG.match(x):
+                            out.append((xx, "eng"))
+                        else:
+                            out.append((xx, "x"))
+        return out
+
+    def _cut_block(self, blk: str, out: list[tuple[str, str]]) -> None:
+        """jieba's DAG, maximum-probability route and tags of one block (``__cut_DAG_NO_HMM``)."""
+        n = len(blk)
+        freq, prefixes, logtotal = self._freq, self._trie.iter_prefixes_with_ids, self._logtotal
+        dag: list[list[tuple[int, int]]] = []
+        for k in range(n):
+            ends = [(k + len(w) - 1, f) for w, i in prefixes(blk[k:]) if (f := freq[i])]
+            dag.append(ends or [(k, 1)])
+        route: list[tuple[float, int]] = [(0, 0)] * (n + 1)
+        for idx in range(n - 1, -1, -1):
+            route[idx] = max((log(f) - logtotal + route[x + 1][0], x) for x, f in dag[idx])
+        x = 0
+        buf = ""
+        while x < n:
+            y = route[x][1] + 1
+            word = blk[x:y]
+            if _RE_ENG1.match(word):
+                buf += word
+            else:
+                if buf:
+                    out.append((buf, "eng"))
+                    buf = ""
+                out.append((word, self.tag(word)))
+            x = y
+        if buf:
+            out.append((buf, "eng"))
+
+    def __call__(self, text: str) -> Doc:
+        # a lone surrogate (broken input): one replacement character instead keeps every offset
         text = _SURROGATE.sub("\ufffd", text)
         toks: list[tuple[int, int, str]] = []
         pos = 0
-        for pair in self._pos.cut(text, HMM=False):
-            toks.append((pos, pos + len(pair.word), pair.flag))
-            pos += len(pair.word)
+        for word, flag in self.cut(text):
+            toks.append((pos, pos + len(word), flag))
+            pos += len(word)
         toks = _respect_channel_words(text, toks)
-        if not toks:
-            return Doc(self.vocab, words=[], spaces=[])
-        return Doc(self.vocab, words=[text[a:b] for a, b, _ in toks], spaces=[False] * len(toks),
-                   tags=[t for _, _, t in toks])
+        return Doc(text, toks)
 
+
+# -- a Doc of tokens, channel entities and quoted spans -------------------------------------
+#
+# What the channel reader needs of a spaCy Doc, with the same meaning: tokens (text, idx, tag_,
+# ent_type_), ``doc[i:j]`` spans, ``doc.ents`` as spaCy's EntityRuler sets them from phrase
+# patterns (all matches, longest first then leftmost, none overlapping a kept one) and
+# ``doc.spans["quoted"]`` as a SpanRuler with the token pattern ``OPEN (not CLOSE/，。；⏎)+ CLOSE``
+# finds them (every match, by start).
+
+
+class Token:
+    __slots__ = ("doc", "i", "text", "idx", "tag_", "ent_type_")
+
+    def __init__(self, doc: Doc, i: int, text: str, idx: int, tag: str) -> None:
+        self.doc, self.i, self.text, self.idx, self.tag_, self.ent_type_ = doc, i, text, idx, tag, ""
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class Span:
+    __slots__ = ("doc", "start", "end", "label_", "ent_id_")
+
+    def __init__(self, doc: Doc, start: int, end: int, label: str = "", ent_id: str = "") -> None:
+        self.doc, self.start, self.end, self.label_, self.ent_id_ = doc, start, end, label, ent_id
+
+    @property
+    def start_char(self) -> int:
+        toks = self.doc.tokens
+        return toks[self.start].idx if self.start < len(toks) else len(self.doc.text)
+
+    @property
+    def end_char(self) -> int:
+        if self.end <= self.start:
+            return self.start_char
+        t = self.doc.tokens[self.end - 1]
+        return t.idx + len(t.text)
+
+    @property
+    def text(self) -> str:
+        return self.doc.text[self.start_char:self.end_char] if self.end > self.start else ""
+
+    def __len__(self) -> int:
+        return max(0, self.end - self.start)
+
+    def __iter__(self):
+        return iter(self.doc.tokens[self.start:self.end])
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class Doc:
+    __slots__ = ("text", "tokens", "ents", "spans")
+
+    def __init__(self, text: str, toks: list[tuple[int, int, str]]) -> None:
+        self.text = text
+        self.tokens = [Token(self, i, text[a:b], a, t) for i, (a, b, t) in enumerate(toks)]
+        self.ents: tuple[Span, ...] = ()
+        self.spans: dict[str, list[Span]] = {}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __iter__(self):
+        return iter(self.tokens)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            r = range(len(self.tokens))[i]
+            return Span(self, r.start, max(r.start, r.stop))
+        return self.tokens[i]
+
+
+class ChannelPipeline:
+    """Text → ``Doc`` with channel entities (label ``CHANNEL``, ``ent_id_`` the channel type) and
+    quoted spans; ``.tokenizer`` is the ``Tagger``."""
+
+    def __init__(self, tagger: Tagger) -> None:
+        self.tokenizer = tagger
+        # a phrase pattern is the word as the tagger cuts it (one token: it is in the dictionary)
+        self._patterns: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for kind, ws in CHANNEL_WORDS.items():
+            for w in ws:
+                seq = tuple(t.text for t in tagger(w))
+                if seq:
+                    self._patterns.setdefault(seq[0], []).append((seq, kind))
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        toks = doc.tokens
+        words = [t.text for t in toks]
+        matches: dict[tuple[int, int], str] = {}
+        for i, w in enumerate(words):
+            for seq, kind in self._patterns.get(w, ()):
+                if tuple(words[i:i + len(seq)]) == seq:
+                    matches.setdefault((i, i + len(seq)), kind)
+        seen: set[int] = set()
+        ents = []
+        for (start, end), kind in sorted(matches.items(), key=lambda m: (m[0][1] - m[0][0], -m[0][0]),
+                                         reverse=True):
+            if start not in seen and end - 1 not in seen:
+                ents.append(Span(doc, start, end, "CHANNEL", kind))
+                seen.update(range(start, end))
+        ents.sort(key=lambda e: e.start)
+        for e in ents:
+            for t in toks[e.start:e.end]:
+                t.ent_type_ = "CHANNEL"
+        doc.ents = tuple(ents)
+        quoted = []
+        n = len(words)
+        for i, w in enumerate(words):
+            if w in _OPEN:
+                j = i + 1
+                while j < n and words[j] not in _INSIDE_STOP:
+                    j += 1
+                if i + 1 < j < n and words[j] in _CLOSE:
+                    quoted.append(Span(doc, i, j + 1, "QUOTED"))
+        doc.spans["quoted"] = quoted
+        return doc
+
+
+_OPEN = frozenset(QUOTE_OPEN)
+_CLOSE = frozenset(QUOTE_CLOSE)
+_INSIDE_STOP = frozenset(QUOTE_CLOSE) | {"，", "。", "；", "\n"}
 
 def _respect_channel_words(text: str, toks: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Re-cut jieba's tokens so that a channel word found in the text by pattern is one token:
@@ -149,30 +457,14 @@ def _respect_channel_words(text: str, toks: list[tuple[int, int, str]]) -> list[
     return toks
 
 
-@lru_cache(maxsize=1)
-def _build():
-    import spacy
-
-    nlp = spacy.blank("zh")
-    words = {w: "nchn" for ws in CHANNEL_WORDS.values() for w in ws}
-    words.update({w: "nnot" for w in NOT_CHANNELS})
-    nlp.tokenizer = JiebaTagger(nlp.vocab, words)
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
-    # phrase patterns (a PhraseMatcher over the tokenized words): each word is one token of the
-    # private dictionary, so it matches only as a whole token, as a token pattern would, but faster
-    ruler.add_patterns([{"label": "CHANNEL", "id": kind, "pattern": w}
-                        for kind, ws in CHANNEL_WORDS.items() for w in ws])
-    # quoted names may hold a channel word (《焦作日报》): spans, which may overlap the entities
-    quotes = nlp.add_pipe("span_ruler", config={"spans_key": "quoted"})
-    quotes.add_patterns([{"label": "QUOTED", "pattern": [
-        {"ORTH": {"IN": list(QUOTE_OPEN)}},
-        {"ORTH": {"NOT_IN": list(QUOTE_CLOSE) + ["，", "。", "；", "\n"]}, "OP": "+"},
-        {"ORTH": {"IN": list(QUOTE_CLOSE)}},
-    ]}])
-    return nlp
+_PIPELINE: ChannelPipeline | None = None
 
 
-def channel_pipeline():
-    """The shared pipeline (built on first use, once per process; thread-safe)."""
-    with _lock:
-        return _build()
+def channel_pipeline() -> ChannelPipeline:
+    """The shared pipeline (loaded on first use, once per process; thread-safe)."""
+    global _PIPELINE
+    if _PIPELINE is None:
+        with _lock:
+            if _PIPELINE is None:
+                _PIPELINE = ChannelPipeline(Tagger(_open_lexicon(lexicon_words())))
+    return _PIPELINE
