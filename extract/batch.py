@@ -1,8 +1,9 @@
 """Many reports: expand paths, then parse them in parallel, one record per input, in input order.
 
 * rules / none narrative: ``jobs`` worker processes (``jobs=1`` runs in this process).
-  Each path is one task with a bounded number of tasks in flight, so 10^5 files stream in
-  constant memory; each worker builds its narrative extractor once, in its initializer.
+  Paths go to the workers in chunks (up to ``CHUNK_FILES`` a task) with a bounded number of
+  chunks in flight, so 10^5 files stream in constant memory; each worker builds its narrative
+  extractor once, in its initializer.
 * llm narrative: a thread pool of ``llm_concurrency`` in this process (the LLM
   extractor is thread-safe and the table parse takes milliseconds); ``jobs`` is
   not used.
@@ -11,7 +12,8 @@ A file never stops a batch: it yields a ``failed`` record naming the file and th
 reason. A file that runs past the per-file time limit is a ``failed`` record (``E310``),
 one that needs more memory than a worker may use too (``E311``); a worker process that dies
 on a file (a segfault, an OOM kill) becomes a ``failed`` record for that file (``E900``).
-In each case the worker is replaced and the rest of the batch runs at full speed.
+In each case only that file fails (the rest of its chunk runs again where its worker was
+lost), the worker is replaced if it had to go, and the rest of the batch runs at full speed.
 Library code prints nothing.
 """
 
@@ -27,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -210,20 +212,33 @@ def _reads_like_a_report(text: str) -> bool:
 
 # -- worker side -------------------------------------------------------------------
 #
-# Worker processes are a pebble ``ProcessPool`` (spawn context): every file is one task with
-# the per-file time limit, so a file that runs too long has its worker stopped and replaced
-# (``FileTimedOut``) and a worker that dies takes only the file it was on with it
-# (``WorkerCrashed``); the pool starts a new one and the rest of the batch runs as before.
-# A worker caps its own address space (``memory_limit_mb`` above its size once loaded), so a
-# file that needs too much memory fails alone (``MemoryLimitExceeded``). A worker dies with the
-# process that started it: the kernel kills it (PR_SET_PDEATHSIG on Linux) and a watchdog
-# thread exits it when its parent is gone.
+# Worker processes are a pebble ``ProcessPool`` (spawn context). A task is a chunk of files, so
+# the pool's per-task cost (a round trip through its pipes and threads) is paid once per chunk,
+# not once per file; each file of a chunk keeps its own limits:
+#
+# * time: the worker parses each file under an alarm of the per-file time limit and turns an
+#   overrun into a ``FileTimedOut`` record; a file stuck where the alarm cannot reach it (native
+#   code) is seen by the main process, which reads the file each worker is on and when it
+#   started from shared memory, stops that worker (the pool replaces it) and fails the file;
+# * memory: a worker caps its own address space (``memory_limit_mb`` above its size once
+#   loaded), so a file that needs too much memory fails alone (``MemoryLimitExceeded``);
+# * crashes: a worker that dies takes only the file it was on with it (``WorkerCrashed``; the
+#   shared memory says which); the chunk's other files run again in a new chunk.
+#
+# A worker dies with the process that started it: the kernel kills it (PR_SET_PDEATHSIG on
+# Linux) and a watchdog thread exits it when its parent is gone.
 
 DEFAULT_FILE_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_LIMIT_MB = 2048
+CHUNK_FILES = 16                  # files per task at most
+CHUNK_SECONDS = 0.1               # what a chunk should take, by the files' mean time so far
+SLOW_FILE_S = 2.0                 # a file of a chunk that takes longer is given up and runs alone
+_STUCK_GRACE_S = 2.0              # beyond the time limit, before a stuck worker is stopped
 
 _WORKER_EXTRACTOR: NarrativeExtractor | None = None
 _WORKER_ERROR: BaseException | None = None
+_WORKER_PROGRESS = None           # shared doubles: per slot, (file index, monotonic start) of the chunk
+_WORKER_MEMORY_MB: int | None = None
 
 
 def _die_with_parent(parent: int) -> None:
@@ -264,11 +279,12 @@ def _limit_memory(megabytes: int | None) -> None:
 
 
 def _init_worker(narrative: str | None, parent: int | None = None,
-                 memory_limit_mb: int | None = None) -> None:
-    """Tie the worker to its parent, build the extractor once and warm it (jieba/spaCy load), cap memory."""
-    global _WORKER_EXTRACTOR, _WORKER_ERROR
+                 memory_limit_mb: int | None = None, progress=None) -> None:
+    """Tie the worker to its parent, build the extractor once and warm it (lexicon load), cap memory."""
+    global _WORKER_EXTRACTOR, _WORKER_ERROR, _WORKER_PROGRESS, _WORKER_MEMORY_MB
     if parent is not None:
         _die_with_parent(parent)
+    _WORKER_PROGRESS, _WORKER_MEMORY_MB = progress, memory_limit_mb
     try:
         _WORKER_EXTRACTOR = make_extractor(narrative)
     except BaseException as e:  # reported per file, never a silent worker death
@@ -295,6 +311,59 @@ def _failed(path: str, err: BaseException) -> Record:
     return Record.failed(record_id(path), _source_of(Path(path)), err)
 
 
+def _out_of_memory(path: str, megabytes: int | None) -> Record:
+    return _failed(path, MemoryLimitExceeded(f"needed more than the worker's {megabytes} MB memory limit", path=path))
+
+
+def _parse_chunk(paths: list[str], slot: int, parse, file_timeout: float | None,
+                 as_dict: dict | None = None) -> tuple[list, int | None]:
+    """Runs in a worker: ``parse`` (``_parse_one``) each path, each under the per-file time limit,
+    noting in shared memory which file it is on and since when. Returns the records (with
+    ``as_dict``: ``Record.to_dict(**as_dict)`` of each) and ``None``; or, where a file of a chunk of
+    several takes longer than ``SLOW_FILE_S`` (short of its time limit), the records before it and
+    its index: it is given up, to run alone, so the files done are not held back behind it."""
+    progress = _WORKER_PROGRESS
+    out: list = []
+    slow = SLOW_FILE_S if len(paths) > 1 and (not file_timeout or SLOW_FILE_S < file_timeout) else None
+    for i, p in enumerate(paths):
+        if progress is not None:
+            progress[2 * slot] = i
+            progress[2 * slot + 1] = time.monotonic()
+        try:
+            rec = _with_alarm(parse, p, slow or file_timeout)
+        except _Deadline:
+            if slow is not None:
+                return out, i
+            rec = _timed_out(p, file_timeout or 0, "the parse was interrupted")
+        except MemoryError:             # outside safe_parse_file's own handling
+            rec = _out_of_memory(p, _WORKER_MEMORY_MB)
+        out.append(rec.to_dict(**as_dict) if as_dict is not None else rec)
+    if progress is not None:
+        progress[2 * slot + 1] = 0.0
+    return out, None
+
+
+def _with_alarm(parse, p: str, seconds: float | None) -> Record:
+    """``parse(p)`` stopped by SIGALRM after ``seconds`` (re-fired every half second, so clean-up
+    code that spins on the same input is interrupted too): ``_Deadline`` is raised."""
+    if not seconds or not hasattr(signal, "setitimer") or \
+            threading.current_thread() is not threading.main_thread():
+        return parse(p)
+
+    def alarm(signum, frame):
+        raise _Deadline()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+        try:
+            return parse(p)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 # -- main side ----------------------------------------------------------------------
 
 def _ping() -> int:
@@ -315,51 +384,161 @@ def _timed_out(path: str, seconds: float, then: str) -> Record:
                                       path=path))
 
 
-def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None,
-                    file_timeout: float | None, memory_limit_mb: int | None) -> Iterator[Record]:
-    from multiprocessing import get_context
+def _chunks(paths: Iterable[str], size) -> Iterator[list[str]]:
+    """Chunks of the paths: the first of one path, then each at most twice the one before and at most
+    ``size()`` (read for each chunk), so every worker starts at once and a short batch is spread."""
+    it = iter(paths)
+    n = 1
+    while True:
+        chunk = [p for _, p in zip(range(n), it)]
+        if not chunk:
+            return
+        yield chunk
+        n = max(1, min(n * 2, size()))
 
-    import pebble
+
+class _Pool:
+    """The pebble pool, the chunks in flight and the shared progress memory."""
+
+    def __init__(self, jobs: int, narrative: str | None, file_timeout: float | None,
+                 memory_limit_mb: int | None, as_dict: dict | None = None) -> None:
+        from multiprocessing import get_context
+
+        import pebble
+
+        ctx = get_context("spawn")
+        self.window = jobs * 3                       # chunks in flight
+        self.slots = list(range(self.window + 4))    # free slots (a failed chunk's reruns take new ones)
+        self.progress = ctx.Array("d", 2 * len(self.slots), lock=False)
+        self.file_timeout = file_timeout
+        self.memory_limit_mb = memory_limit_mb
+        self.as_dict = as_dict
+        self.mean_s: float | None = None             # seconds a file takes, a running mean
+        self.pool = pebble.ProcessPool(max_workers=jobs, context=ctx, initializer=_init_worker,
+                                       initargs=(narrative, os.getpid(), memory_limit_mb, self.progress))
+
+    def schedule(self, paths: list[str]) -> tuple[list[str], int, Future]:
+        slot = self.slots.pop()
+        self.progress[2 * slot] = -1.0
+        self.progress[2 * slot + 1] = 0.0
+        timeout = None
+        if self.file_timeout:    # a backstop; the watch in ``result`` acts first
+            timeout = len(paths) * self.file_timeout + 4 * _STUCK_GRACE_S
+        fut = self.pool.schedule(_parse_chunk, (paths, slot, _parse_one, self.file_timeout, self.as_dict),
+                                 timeout=timeout)
+        return paths, slot, fut
+
+    def chunk_size(self) -> int:
+        """Files per chunk: about ``CHUNK_SECONDS`` of work by the mean so far, at most ``CHUNK_FILES``
+        (slow files, PDFs, go one by one)."""
+        if self.mean_s is None:
+            return CHUNK_FILES
+        return max(1, min(CHUNK_FILES, int(CHUNK_SECONDS / max(self.mean_s, 1e-6))))
+
+    def _note(self, recs: list) -> None:
+        for r in recs:
+            s = r.get("seconds") if isinstance(r, dict) else r.seconds
+            if s is not None:
+                self.mean_s = s if self.mean_s is None else 0.9 * self.mean_s + 0.1 * s
+
+    def stuck(self, slot: int) -> bool:
+        """The chunk in ``slot`` has been on one file for longer than the time limit and its grace."""
+        started = self.progress[2 * slot + 1]
+        return bool(self.file_timeout and started
+                    and time.monotonic() - started > self.file_timeout + _STUCK_GRACE_S)
+
+    def result(self, chunk: tuple[list[str], int, Future], inflight: Iterable) -> list:
+        """The chunk's records, in order. A worker that died or was stopped costs only the file it was
+        on (read from shared memory); the chunk's other files run again."""
+        from pebble import ProcessExpired
+
+        paths, slot, fut = chunk
+        while True:
+            try:
+                recs, stop = fut.result(timeout=0.25 if self.file_timeout else None)
+                self.slots.append(slot)
+                self._note(recs)
+                if stop is None:
+                    return recs
+                # a slow file, given up in the chunk: alone now, with the whole time limit
+                alone = self.result(self.schedule([paths[stop]]), inflight)
+                rest = self.result(self.schedule(paths[stop + 1:]), inflight) if stop + 1 < len(paths) else []
+                return [*recs, *alone, *rest]
+            except FutureTimeout:
+                if fut.done():          # the pool's own (backstop) time limit
+                    failure: BaseException = FileTimedOut("")
+                    break
+                for _, s, f in [chunk, *inflight]:
+                    if not f.done() and self.stuck(s):
+                        f.cancel()      # stops the worker; the pool starts another
+                continue
+            except CancelledError:
+                failure = FileTimedOut("")
+                break
+            except Exception as e:      # ProcessExpired, MemoryError, an unpicklable record...
+                failure = e
+                break
+        at = int(self.progress[2 * slot])
+        self.slots.append(slot)
+        if len(paths) > 1 and not 0 <= at < len(paths):
+            # not known where: one file at a time, so each failure has its file
+            return [r for p in paths for r in self.result(self.schedule([p]), inflight)]
+        at = max(0, at)
+        p = paths[at]
+        if isinstance(failure, FileTimedOut):
+            bad = _timed_out(p, self.file_timeout or 0, "its worker was stopped and replaced")
+        elif isinstance(failure, ProcessExpired):
+            bad = _failed(p, WorkerCrashed(f"the worker process died while parsing this file "
+                                           f"(exit code {failure.exitcode}); a new worker took its place", path=p))
+        elif isinstance(failure, MemoryError):   # raised outside the parse (the records themselves too large)
+            if len(paths) > 1:
+                return [r for q in paths for r in self.result(self.schedule([q]), inflight)]
+            bad = _out_of_memory(p, self.memory_limit_mb)
+        else:                                    # the records could not come back (e.g. not picklable)
+            if len(paths) > 1:
+                return [r for q in paths for r in self.result(self.schedule([q]), inflight)]
+            bad = _failed(p, failure)
+        before = self.result(self.schedule(paths[:at]), inflight) if at else []
+        after = self.result(self.schedule(paths[at + 1:]), inflight) if at + 1 < len(paths) else []
+        return [*before, bad.to_dict(**self.as_dict) if self.as_dict is not None else bad, *after]
+
+    def close(self) -> None:
+        self.pool.stop()
+        try:
+            self.pool.join(timeout=5)
+        except (TimeoutError, FutureTimeout, RuntimeError):
+            pass
+
+
+def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None,
+                    file_timeout: float | None, memory_limit_mb: int | None,
+                    as_dict: dict | None = None) -> Iterator:
     from pebble import ProcessExpired
 
-    pool = pebble.ProcessPool(max_workers=jobs, context=get_context("spawn"), initializer=_init_worker,
-                              initargs=(narrative, os.getpid(), memory_limit_mb))
+    if narrative == "rules":
+        from .narrative.nlp import prepare
+        prepare()                # the lexicon cache, built here once rather than by every worker
+    pool = _Pool(jobs, narrative, file_timeout, memory_limit_mb, as_dict)
     try:
         try:
-            pool.schedule(_ping).result(timeout=WORKER_START_TIMEOUT_S)
+            pool.pool.schedule(_ping).result(timeout=WORKER_START_TIMEOUT_S)
         except (ProcessExpired, FutureTimeout, OSError) as e:
             raise WorkersUnavailable(f"worker processes could not be started ({type(e).__name__}); "
                                      f"run with jobs=1 to see why") from None
-        inflight: deque[tuple[str, Future]] = deque()
-        window = jobs * 8
-        it = iter(paths)
+        inflight: deque[tuple[list[str], int, Future]] = deque()
+        chunks = _chunks(paths, pool.chunk_size)
         while True:
-            while len(inflight) < window:
-                p = next(it, None)
-                if p is None:
+            while len(inflight) < pool.window:
+                c = next(chunks, None)
+                if c is None:
                     break
-                inflight.append((p, pool.schedule(_parse_one, (p,), timeout=file_timeout)))
+                inflight.append(pool.schedule(c))
             if not inflight:
                 return
-            p, fut = inflight.popleft()
-            try:
-                yield fut.result()
-            except FutureTimeout:
-                yield _timed_out(p, file_timeout or 0, "its worker was stopped and replaced")
-            except MemoryError:         # raised outside the parse (the record itself too large)
-                yield _failed(p, MemoryLimitExceeded(f"needed more than the worker's {memory_limit_mb} MB "
-                                                     f"memory limit", path=p))
-            except ProcessExpired as e:
-                yield _failed(p, WorkerCrashed(f"the worker process died while parsing this file "
-                                               f"(exit code {e.exitcode}); a new worker took its place", path=p))
-            except Exception as e:      # the record could not come back (e.g. not picklable)
-                yield _failed(p, e)
+            head = inflight.popleft()
+            yield from pool.result(head, inflight)
     finally:
-        pool.stop()
-        try:
-            pool.join(timeout=5)
-        except (TimeoutError, FutureTimeout, RuntimeError):
-            pass
+        pool.close()
 
 
 class _Deadline(BaseException):
@@ -450,11 +629,33 @@ def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
         records.close()
 
 
+def iter_batch_dicts(paths: Iterable[str | os.PathLike], *, include_text: bool = False, jobs: int = 1,
+                     narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
+                     llm: LLMConfig | None = None, ids: Mapping[str, str] | None = None,
+                     file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
+                     memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> Iterator[dict]:
+    """``iter_batch`` giving each record as ``Record.to_dict(include_text=...)``, made in the worker
+    processes: what the CLI writes. Plain data crosses between processes faster than a Record."""
+    paths = [os.fspath(p) for p in paths]
+    ids = ids if ids is not None else batch_ids(paths)
+    records = _iter_batch(paths, jobs=jobs, narrative=narrative, llm_concurrency=llm_concurrency,
+                          llm=llm, file_timeout=file_timeout,
+                          memory_limit_mb=memory_limit_mb, as_dict={"include_text": include_text})
+    try:
+        for p, d in zip(paths, records):     # records come in input order
+            d["id"] = ids.get(p, d["id"])
+            yield d
+    finally:
+        records.close()
+
+
 def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                 narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
                 llm: LLMConfig | None = None, file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
-                memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> Iterator[Record]:
-    """One record per path, in input order, parsed in parallel.
+                memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
+                as_dict: dict | None = None) -> Iterator[Record]:
+    """One record per path, in input order, parsed in parallel (with ``as_dict``: each as
+    ``Record.to_dict(**as_dict)``, made where it was parsed).
 
     ``narrative`` is ``"rules"``, ``"llm"``, ``"none"`` or an extractor object, as
     ``extract.narrative.make_extractor`` takes it (``llm``: the configuration of ``"llm"``;
@@ -477,15 +678,27 @@ def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     file_timeout = file_timeout or None
     extractor = make_extractor(narrative, llm=llm)   # fail fast, in this process
     if narrative == "llm" or (extractor is not None and not isinstance(narrative, str)):
-        yield from _iter_threads(paths, extractor, max(1, llm_concurrency))
+        yield from _converted(_iter_threads(paths, extractor, max(1, llm_concurrency)), as_dict)
         return
     if jobs == 1:
         arg = extractor if extractor is not None else "none"
         for p in paths:
-            yield _parse_in_process(os.fspath(p), arg, file_timeout)
+            rec = _parse_in_process(os.fspath(p), arg, file_timeout)
+            yield rec.to_dict(**as_dict) if as_dict is not None else rec
         return
     yield from _iter_processes((os.fspath(p) for p in paths), jobs, None if narrative is None else str(narrative),
-                               file_timeout, memory_limit_mb)
+                               file_timeout, memory_limit_mb, as_dict)
+
+
+def _converted(records: Iterator[Record], as_dict: dict | None) -> Iterator:
+    if as_dict is None:
+        yield from records
+        return
+    try:
+        for rec in records:
+            yield rec.to_dict(**as_dict)
+    finally:
+        records.close()
 
 
 def add_to_summary(s: dict, r: Record | dict) -> None:
@@ -503,6 +716,6 @@ def add_to_summary(s: dict, r: Record | dict) -> None:
         s["llm"]["cached"] += 1
 
 
-__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "add_to_summary",
+__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "iter_batch_dicts", "add_to_summary",
            "WorkerCrashed", "WorkersUnavailable", "DEFAULT_FILE_TIMEOUT_S",
            "DEFAULT_MEMORY_LIMIT_MB"]

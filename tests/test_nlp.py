@@ -117,7 +117,7 @@ def test_the_doc_is_the_spacy_doc_it_replaced(texts, jieba_pos):
         want, got = _view(ref(t)), _view(ours(t))
         assert got == want, t
         checked += bool(want[1] or want[2])
-    assert checked > 500        # many texts with channel words or quoted names
+    assert checked > 300        # many texts with channel words or quoted names
 
 
 def test_doc_slices_read_as_spacy_spans():

@@ -460,6 +460,12 @@ def _respect_channel_words(text: str, toks: list[tuple[int, int, str]]) -> list[
 _PIPELINE: ChannelPipeline | None = None
 
 
+def prepare() -> Path:
+    """Make sure the lexicon is in the cache (building it takes a few seconds, once after a change
+    of jieba or of the word lists); its folder. A batch calls this before starting its workers."""
+    return _open_lexicon(lexicon_words())
+
+
 def channel_pipeline() -> ChannelPipeline:
     """The shared pipeline (loaded on first use, once per process; thread-safe)."""
     global _PIPELINE
