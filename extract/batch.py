@@ -432,7 +432,7 @@ class _Pool:
         """Files per chunk: about ``CHUNK_SECONDS`` of work by the mean so far, at most ``CHUNK_FILES``
         (slow files, PDFs, go one by one)."""
         if self.mean_s is None:
-            return CHUNK_FILES
+            return 1             # until a file's time is known (a batch of PDFs goes one by one)
         return max(1, min(CHUNK_FILES, int(CHUNK_SECONDS / max(self.mean_s, 1e-6))))
 
     def _note(self, recs: list) -> None:
@@ -447,9 +447,10 @@ class _Pool:
         return bool(self.file_timeout and started
                     and time.monotonic() - started > self.file_timeout + _STUCK_GRACE_S)
 
-    def result(self, chunk: tuple[list[str], int, Future], inflight: Iterable) -> list:
-        """The chunk's records, in order. A worker that died or was stopped costs only the file it was
-        on (read from shared memory); the chunk's other files run again."""
+    def results(self, chunk: tuple[list[str], int, Future], inflight: Iterable) -> Iterator:
+        """The chunk's records, in order, each as soon as it is known. A worker that died or was
+        stopped costs only the file it was on (read from shared memory); the chunk's other files run
+        again; a file given up as slow runs alone."""
         from pebble import ProcessExpired
 
         paths, slot, fut = chunk
@@ -458,12 +459,13 @@ class _Pool:
                 recs, stop = fut.result(timeout=0.25 if self.file_timeout else None)
                 self.slots.append(slot)
                 self._note(recs)
-                if stop is None:
-                    return recs
-                # a slow file, given up in the chunk: alone now, with the whole time limit
-                alone = self.result(self.schedule([paths[stop]]), inflight)
-                rest = self.result(self.schedule(paths[stop + 1:]), inflight) if stop + 1 < len(paths) else []
-                return [*recs, *alone, *rest]
+                yield from recs
+                if stop is not None:
+                    # a slow file, given up in the chunk: alone now, with the whole time limit
+                    yield from self.results(self.schedule([paths[stop]]), inflight)
+                    if stop + 1 < len(paths):
+                        yield from self.results(self.schedule(paths[stop + 1:]), inflight)
+                return
             except FutureTimeout:
                 if fut.done():          # the pool's own (backstop) time limit
                     failure: BaseException = FileTimedOut("")
@@ -480,9 +482,13 @@ class _Pool:
                 break
         at = int(self.progress[2 * slot])
         self.slots.append(slot)
-        if len(paths) > 1 and not 0 <= at < len(paths):
-            # not known where: one file at a time, so each failure has its file
-            return [r for p in paths for r in self.result(self.schedule([p]), inflight)]
+        known = 0 <= at < len(paths)
+        if len(paths) > 1 and (not known or not isinstance(failure, (FileTimedOut, ProcessExpired))):
+            # not known where, or no file's fault (the records could not come back): one file at a
+            # time, so each failure has its file
+            for p in paths:
+                yield from self.results(self.schedule([p]), inflight)
+            return
         at = max(0, at)
         p = paths[at]
         if isinstance(failure, FileTimedOut):
@@ -490,17 +496,15 @@ class _Pool:
         elif isinstance(failure, ProcessExpired):
             bad = _failed(p, WorkerCrashed(f"the worker process died while parsing this file "
                                            f"(exit code {failure.exitcode}); a new worker took its place", path=p))
-        elif isinstance(failure, MemoryError):   # raised outside the parse (the records themselves too large)
-            if len(paths) > 1:
-                return [r for q in paths for r in self.result(self.schedule([q]), inflight)]
+        elif isinstance(failure, MemoryError):   # raised outside the parse (the record itself too large)
             bad = _out_of_memory(p, self.memory_limit_mb)
-        else:                                    # the records could not come back (e.g. not picklable)
-            if len(paths) > 1:
-                return [r for q in paths for r in self.result(self.schedule([q]), inflight)]
+        else:                                    # the record could not come back (e.g. not picklable)
             bad = _failed(p, failure)
-        before = self.result(self.schedule(paths[:at]), inflight) if at else []
-        after = self.result(self.schedule(paths[at + 1:]), inflight) if at + 1 < len(paths) else []
-        return [*before, bad.to_dict(**self.as_dict) if self.as_dict is not None else bad, *after]
+        if at:
+            yield from self.results(self.schedule(paths[:at]), inflight)
+        yield bad.to_dict(**self.as_dict) if self.as_dict is not None else bad
+        if at + 1 < len(paths):
+            yield from self.results(self.schedule(paths[at + 1:]), inflight)
 
     def close(self) -> None:
         self.pool.stop()
@@ -536,7 +540,7 @@ def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None,
             if not inflight:
                 return
             head = inflight.popleft()
-            yield from pool.result(head, inflight)
+            yield from pool.results(head, inflight)
     finally:
         pool.close()
 
