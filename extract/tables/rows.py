@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from ..furniture import PAGE_NUMBER_CELL
@@ -60,64 +61,82 @@ def is_page_debris(text: str) -> bool:
     return bool(PAGE_NUMBER_CELL.match(text.strip()))
 
 
-def _pieces(text: str, start: int):
+def _pieces(text: str) -> list[tuple[str, int, int]]:
+    """The space-separated pieces of a cell's text, with their offsets in it."""
     if " " not in text and "\u3000" not in text and "\xa0" not in text and "<br" not in text:
-        yield text, (start, start + len(text))  # the common case: one token per cell
-        return
-    for m in _SPLIT.finditer(text):
-        if m.group(1):
-            yield m.group(1), (start + m.start(), start + m.end())
+        return [(text, 0, len(text))]   # the common case: one token per cell
+    return [(m.group(1), m.start(), m.end()) for m in _SPLIT.finditer(text) if m.group(1)]
 
 
-def _cell_tokens(text: str, start: int) -> list[Tok]:
-    toks: list[Tok] = []
-    for t, span in _pieces(text, start):
+_Shape = tuple[tuple[str, int, int, TokKind, "int | float | None", "str | None"], ...]
+
+
+def _cell_shape(text: str) -> _Shape:
+    """The tokens of a cell's text as ``(text, start, end, kind, value, unit)``, offsets relative to the
+    cell. Short texts are memoised (``_short_cell_shape``)."""
+    return _short_cell_shape(text) if len(text) <= _MEMO_CHARS else _shape(text)
+
+
+_MEMO_CHARS = 48
+"""Cells up to this long are memoised: template labels and small counts recur in every report, and a
+bound on their length bounds the memo's memory (a paragraph of running text is a cell too)."""
+
+
+def _shape(text: str) -> _Shape:
+    out: list = []
+    for t, a, b in _pieces(text):
         v = int(t) if t.isascii() and t.isdigit() and len(t) <= MAX_NUMBER_DIGITS else parse_number(t)
         unit = None
         if v is None and (u := _WITH_UNIT.match(t)):
             v, unit = parse_number(u.group(1)), u.group(2)
         if v is not None:
-            toks.append(Tok(t, span, "num", v, unit))
+            out.append((t, a, b, "num", v, unit))
         elif is_null_marker(t):
-            toks.append(Tok(t, span, "null"))
+            out.append((t, a, b, "null", None, None))
         elif _SIGNED_RUN.match(t) or t.isascii() and t.isdigit():
-            toks.append(Tok(t, span, "run"))   # cells run together: too long to be one number
+            out.append((t, a, b, "run", None, None))   # cells run together: too long to be one number
         else:
             g = _GLUED.match(t)
             if g and len(g.group(1)) >= 2:
-                cut = span[0] + len(g.group(1))
-                toks.append(Tok(g.group(1), (span[0], cut), "label"))
+                cut = a + len(g.group(1))
+                out.append((g.group(1), a, cut, "label", None, None))
                 run, unit = g.group(2), g.group(3)
                 if "." in run:
-                    toks.append(Tok(run + (unit or ""), (cut, span[1]), "num", float(run), unit))
+                    out.append((run + (unit or ""), cut, b, "num", float(run), unit))
                 else:
-                    toks.append(Tok(run, (cut, cut + len(run)), "run" if not unit else "num",
-                                    int(run) if run.isdigit() and len(run) <= MAX_NUMBER_DIGITS else None,
-                                    unit))
+                    out.append((run, cut, cut + len(run), "run" if not unit else "num",
+                                int(run) if run.isdigit() and len(run) <= MAX_NUMBER_DIGITS else None, unit))
             else:
-                toks.append(Tok(t, span, "label"))
-    return toks
+                out.append((t, a, b, "label", None, None))
+    return tuple(out)
+
+
+_short_cell_shape = lru_cache(maxsize=8192)(_shape)
 
 
 def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
     toks: list[Tok] = []
+    last_label = -1
+    filled = False
     for text, span in cells:
-        if not text.strip():
+        if not text or text.isspace():
             toks.append(Tok("", span, "blank"))
-        else:
-            toks.extend(_cell_tokens(text, span[0]))
-    if not toks:
+            continue
+        a = span[0]
+        for t, ta, tb, kind, v, unit in _cell_shape(text):
+            filled = True
+            if kind == "label":
+                last_label = len(toks)
+            toks.append(Tok(t, (a + ta, a + tb), kind, v, unit))
+    if not filled:
         return None
-    if all(t.kind == "blank" for t in toks):
-        return None
-    last_label = max((i for i, t in enumerate(toks) if t.kind == "label"), default=-1)
     labels = tuple(t for t in toks[: last_label + 1] if t.kind == "label")
     first = toks[0]
     if (labels and first.kind == "num" and len(toks) > 1 and toks[1] is labels[0]
             and labels[0].text[:1] in ".．、"):
         # an enumerator a converter cut from its label (``|3|. 其他|``) is part of the label
         labels = (Tok(first.text, first.span, "label"),) + labels
-    vals = list(toks[last_label + 1:])
+    vals = toks[last_label + 1:]
     if not grid:
         while vals and vals[0].kind == "blank":
             vals.pop(0)
@@ -129,8 +148,10 @@ def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
             while len(vals) > 1 and vals[1].kind == "blank":
                 del vals[1]
         span = (cells[0][1][0], cells[-1][1][1])
+    else:
+        span = cells[-1][1]   # a grid row's span has always been its last cell's; kept as it was
     return Row(labels=labels, values=tuple(vals), span=span, grid=grid,
-               label=fold("".join(t.text for t in labels)), loose=not grid and len(cells) == 1)
+               label=fold("".join([t.text for t in labels])), loose=not grid and len(cells) == 1)
 
 
 def _is_rect(table: Table) -> bool:
