@@ -334,9 +334,17 @@ def json_text(d: Any, *, exact: bool = True) -> str:
     ``json.loads`` reads back to the same string, so ``os.fsencode`` gives the file name's bytes
     again (records.jsonl). Otherwise as the six characters ``\\udcXX``, as in the CSVs: DuckDB and
     Parquet hold only valid UTF-8."""
-    s = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
-    esc = "\\u" if exact else "\\\\u"
-    return _LONE_SURROGATE.sub(lambda m: f"{esc}{ord(m.group()):04x}", s)
+    s = _JSON.encode(d)
+    try:
+        s.encode("utf-8")     # fails only on a surrogate; ~5x cheaper than searching for one
+        return s
+    except UnicodeEncodeError:
+        esc = "\\u" if exact else "\\\\u"
+        return _LONE_SURROGATE.sub(lambda m: f"{esc}{ord(m.group()):04x}", s)
+
+
+# compact, non-ASCII as is; records are trees, so the check for circular references is not needed
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 # -- writers (I/O) ----------------------------------------------------------------
