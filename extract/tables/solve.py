@@ -195,11 +195,16 @@ def _close(a: float, b: float) -> bool:
 
 
 def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
-    """Derive DERIVE cells from identities with one unknown; False if an identity fails."""
+    """Derive DERIVE cells from identities with one unknown; False if an identity fails.
+
+    Passes over the identities until one derives nothing. An identity that held with every cell
+    known, or that has a null cell, is settled: later passes skip it (its cells cannot change)."""
+    pending = identities
     changed = True
     while changed:
         changed = False
-        for idn in identities:
+        unsettled = []
+        for idn in pending:
             unknown = []
             skip = False
             for k in idn.keys:
@@ -209,13 +214,17 @@ def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
                 elif v is None:
                     skip = True
                     break
-            if skip or len(unknown) > 1:
+            if skip:
+                continue
+            unsettled.append(idn)
+            if len(unknown) > 1:
                 continue
             lhs = [vals[k] for k in idn.lhs if vals[k] is not DERIVE]
             rhs = [vals[k] for k in idn.rhs if vals[k] is not DERIVE]
             if not unknown:
                 if not _close(sum(lhs), sum(rhs)):  # type: ignore[arg-type]
                     return False
+                unsettled.pop()
                 continue
             u = unknown[0]
             x = (sum(rhs) - sum(lhs)) if u in idn.lhs else (sum(lhs) - sum(rhs))  # type: ignore[arg-type]
@@ -223,6 +232,7 @@ def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
                 return False
             vals[u] = int(x)
             changed = True
+        pending = unsettled
     return True
 
 
@@ -288,13 +298,15 @@ class _Clock:
 def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Identity],
            clock: _Clock) -> list[Resolution]:
     touched = {k for r in rows for k in r.columns}
-    relevant = [i for i in identities if touched & set(i.keys)]
+    relevant = [i for i in identities if not touched.isdisjoint(i.keys)]
+    # each relevant identity with its cells that are not known (regular cells)
+    unknown = [(i, frozenset(k for k in i.keys if k not in known)) for i in relevant]
 
     # 1. each row alone, with the identities that involve only known cells and this row
     survivors: list[list[Reading]] = []
     for irr in rows:
         own = set(irr.columns)
-        local = [i for i in relevant if all(k in own or k in known for k in i.keys)]
+        local = [i for i, cells in unknown if cells <= own]
         keep: dict[tuple, Reading] = {}
         for rd in irr.readings:
             clock.tick()
