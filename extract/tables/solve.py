@@ -108,6 +108,8 @@ def run_readings(digits: str, start: int, m: int) -> list[Reading] | None:
         return []
     if L > MAX_RUN_DIGITS or comb(L - 1, m - 1) > MAX_READINGS_PER_ROW:
         return None
+    if L == m:      # the common case (a row of single-digit counts): one digit per cell
+        return [_digit_per_cell([(digits, start)])]
     out: list[Reading] = []
 
     def rec(pos: int, k: int, acc: list[tuple[int, int]]) -> None:
@@ -158,6 +160,8 @@ def group_readings(groups: list[tuple[str, int]], m: int) -> list[Reading] | Non
 
     ``groups`` are ``(text, start offset)``. Returns None when there are too many readings to try.
     """
+    if sum(len(text) for text, _ in groups) == m and not any("-" in text for text, _ in groups):
+        return [_digit_per_cell(groups)]    # as many digits as cells: the only reading
     per_group = []
     for text, start in groups:
         by_count: dict[int, list[tuple[tuple[int, ...], tuple[Span, ...]]]] = {}
@@ -186,6 +190,12 @@ def group_readings(groups: list[tuple[str, int]], m: int) -> list[Reading] | Non
     if not rec(0, m, (), ()):
         return None
     return out
+
+
+def _digit_per_cell(groups: list[tuple[str, int]]) -> Reading:
+    """The reading of runs of digits that puts each digit in a cell of its own."""
+    return Reading(tuple(int(c) for text, _ in groups for c in text),
+                   tuple((start + i, start + i + 1) for text, start in groups for i in range(len(text))))
 
 
 # -- solving -----------------------------------------------------------------
