@@ -8,7 +8,8 @@ table breaks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .template import REVIEW, ApplicationsSpec, ReviewSpec
 
@@ -19,15 +20,22 @@ class Identity:
     lhs: tuple[str, ...]       # value keys relative to the table ("new_received.total")
     rhs: tuple[str, ...]
     describe: str              # plain words, for messages
+    keys: tuple[str, ...] = field(init=False, repr=False, compare=False)   # lhs + rhs
 
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return self.lhs + self.rhs
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", self.lhs + self.rhs)   # read in the solver's inner loop
 
 
 def application_identities(columns: tuple[str, ...], outcomes: tuple[str, ...],
                            rows: tuple[str, ...]) -> list[Identity]:
     """Per column: balance and outcome sum; per row: total = sum of the applicant columns."""
+    return list(_application_identities(columns, outcomes, rows))
+
+
+@lru_cache(maxsize=64)
+def _application_identities(columns: tuple[str, ...], outcomes: tuple[str, ...],
+                            rows: tuple[str, ...]) -> tuple[Identity, ...]:
+    # memoised: a table's shape takes a few values, and every report needs its identities twice
     out: list[Identity] = []
     for c in columns:
         out.append(Identity("applications.balance",
@@ -44,7 +52,7 @@ def application_identities(columns: tuple[str, ...], outcomes: tuple[str, ...],
             out.append(Identity("applications.row_total",
                                 (f"{r}.total",), tuple(f"{r}.{p}" for p in parts),
                                 f"总计 = the sum of the applicant columns (row {r})"))
-    return out
+    return tuple(out)
 
 
 def review_identities(review: ReviewSpec = REVIEW) -> list[Identity]:
