@@ -74,18 +74,9 @@ def _pieces(text: str) -> list[tuple[str, int, int]]:
 _Shape = tuple[tuple[str, int, int, TokKind, "int | float | None", "str | None"], ...]
 
 
-def _cell_shape(text: str) -> _Shape:
-    """The tokens of a cell's text as ``(text, start, end, kind, value, unit)``, offsets relative to the
-    cell. Short texts are memoised (``_short_cell_shape``)."""
-    return _short_cell_shape(text) if len(text) <= _MEMO_CHARS else _shape(text)
-
-
-_MEMO_CHARS = 48
-"""Cells up to this long are memoised: template labels and small counts recur in every report, and a
-bound on their length bounds the memo's memory (a paragraph of running text is a cell too)."""
-
-
 def _shape(text: str) -> _Shape:
+    """The tokens of a cell's text as ``(text, start, end, kind, value, unit)``, offsets relative to the
+    cell. Short texts go through ``_short_cell_shape``, which remembers them."""
     out: list = []
     for t, a, b in _pieces(text):
         v = int(t) if t.isascii() and t.isdigit() and len(t) <= MAX_NUMBER_DIGITS else parse_number(t)
@@ -115,10 +106,14 @@ def _shape(text: str) -> _Shape:
 
 
 _short_cell_shape = lru_cache(maxsize=8192)(_shape)
+_MEMO_CHARS = 48
+"""Cells up to this long are memoised: template labels and small counts recur in every report, and a
+bound on their length bounds the memo's memory (a paragraph of running text is a cell too)."""
 
 
 def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
     toks: list[Tok] = []
+    labels: list[Tok] = []
     last_label = -1
     filled = False
     for text, span in cells:
@@ -126,19 +121,20 @@ def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
             toks.append(Tok("", span, "blank"))
             continue
         a = span[0]
-        for t, ta, tb, kind, v, unit in _cell_shape(text):
+        for t, ta, tb, kind, v, unit in (_short_cell_shape(text) if len(text) <= _MEMO_CHARS else _shape(text)):
             filled = True
+            tok = Tok(t, (a + ta, a + tb), kind, v, unit)
             if kind == "label":
                 last_label = len(toks)
-            toks.append(Tok(t, (a + ta, a + tb), kind, v, unit))
+                labels.append(tok)
+            toks.append(tok)
     if not filled:
         return None
-    labels = tuple(t for t in toks[: last_label + 1] if t.kind == "label")
     first = toks[0]
     if (labels and first.kind == "num" and len(toks) > 1 and toks[1] is labels[0]
             and labels[0].text[:1] in ".．、"):
         # an enumerator a converter cut from its label (``|3|. 其他|``) is part of the label
-        labels = (Tok(first.text, first.span, "label"),) + labels
+        labels.insert(0, Tok(first.text, first.span, "label"))
     vals = toks[last_label + 1:]
     if not grid:
         while vals and vals[0].kind == "blank":
@@ -153,8 +149,8 @@ def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
         span = (cells[0][1][0], cells[-1][1][1])
     else:
         span = cells[-1][1]   # a grid row's span has always been its last cell's; kept as it was
-    return Row(labels=labels, values=tuple(vals), span=span, grid=grid,
-               label=fold("".join([t.text for t in labels])), loose=not grid and len(cells) == 1)
+    return Row(tuple(labels), tuple(vals), span, grid, fold("".join([t.text for t in labels])),
+               not grid and len(cells) == 1)
 
 
 def _is_rect(table: Table) -> bool:
@@ -190,9 +186,13 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
             grid = is_grid_format(doc.format) and _is_rect(block)
             empty = _empty_columns(block) if grid else _phantom_columns(doc, block, span)
             first_value = _first_value_column(block) if grid else 0
+            every = not empty and first_value == 0
             for r in block.rows:
-                cells = [(c.text, c.span) for c in r if not c.merged and c.col not in empty
-                         and (c.col >= first_value or c.text.strip())]
+                if every:   # a text table's rows (no column to leave out): the common case
+                    cells = [(c.text, c.span) for c in r if not c.merged]
+                else:
+                    cells = [(c.text, c.span) for c in r if not c.merged and c.col not in empty
+                             and (c.col >= first_value or c.text.strip())]
                 if not cells or not (start <= cells[0][1][0] < end):
                     continue
                 if len(cells) == 1 and is_page_debris(cells[0][0]):
