@@ -41,7 +41,11 @@ def flatten(value: Any, prefix: str = "", out: dict[str, Any] | None = None) -> 
         out = {}
     if isinstance(value, dict):  # records are plain dicts (an ABC check costs ~3x more per cell)
         for k, v in value.items():
-            flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
+            key = f"{prefix}.{k}" if prefix else str(k)
+            if isinstance(v, dict):
+                flatten(v, key, out)
+            else:
+                out[key] = v      # a leaf: no call for it (a record has hundreds)
     else:
         out[prefix] = value
     return out
