@@ -81,11 +81,12 @@ def heading_key(title: str) -> SectionKey | None:
     return None
 
 
-def _is_heading(line: _Line, key: SectionKey) -> bool:
-    if len(line.folded) > MAX_HEADING or _PROSE_END.search(line.folded):
-        return False
-    if line.cells:
-        return False
+def _may_be_heading(line: _Line) -> bool:
+    """Short, not a sentence, not a table row: whichever section it might name."""
+    return len(line.folded) <= MAX_HEADING and not _PROSE_END.search(line.folded) and not line.cells
+
+
+def _names_section(line: _Line, key: SectionKey) -> bool:
     m = _PATTERNS[key].search(line.core)
     if not m:
         return False
@@ -115,8 +116,10 @@ def find_sections(doc: Document) -> Sections:
         return Sections(found=())
     cands: dict[SectionKey, list[int]] = {k: [] for k in _PATTERNS}
     for i, ln in enumerate(lines):
+        if not _may_be_heading(ln):
+            continue
         for key in _PATTERNS:
-            if _is_heading(ln, key):
+            if _names_section(ln, key):
                 cands[key].append(i)
                 break
 
