@@ -115,8 +115,9 @@ def _tab_cells(line: str, start: int, row: int) -> tuple[Cell, ...]:
     cells = []
     c0 = start
     for ci, part in enumerate(line.split("\t")):
-        cells.append(Cell(text=part, span=(c0, c0 + len(part)), row=row, col=ci))
-        c0 += len(part) + 1
+        c1 = c0 + len(part)
+        cells.append(Cell(part, (c0, c1), row, ci))   # positional: a report has hundreds of cells
+        c0 = c1 + 1
     return tuple(cells)
 
 
