@@ -51,6 +51,8 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
     """
     # a regular row (as many tokens as cells, none a signed run like 88-720) needs no grouping
     maybe = len(toks) != m or any(t.kind == "run" and "-" in t.text for t in toks)
+    if not maybe:    # ... and has its one reading, read as printed (the common case, built directly)
+        return [Reading(tuple([token_value(t) for t in toks]), tuple([t.span for t in toks]))], ""
     groups = _digit_groups(toks) if maybe else None
     signed = groups is not None and any("-" in g.lstrip("-") for g, _ in groups)   # 88-720: cells in one
     if groups is not None and (len(toks) != m or signed):
