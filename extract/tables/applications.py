@@ -141,6 +141,12 @@ def _check_assigned(assigned: tuple[str, ...], columns: tuple[str, ...], known: 
                            f"{why}, so its cells are left empty")
 
 
+@lru_cache(maxsize=1024)
+def _cell_keys(row: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The value keys of a row's cells (``new_received.total``), made once per row and column set."""
+    return tuple(f"{row}.{c}" for c in columns)
+
+
 def read_applications(doc: Document, section: Section | None, template: TemplateSpec) -> TableResult:
     apps = template.applications
     labels = apps.labels
@@ -241,7 +247,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
                                     message=f"row {labels[key]}: {shown!r} is not a count"))
             continue
         readings, kind = readings_for(toks, m, loose=row.loose)
-        cell_keys = tuple(f"{key}.{c}" for c in columns)
+        cell_keys = _cell_keys(key, columns)
         if not kind and readings:
             rd = readings[0]
             blanks = []
@@ -273,7 +279,8 @@ def read_applications(doc: Document, section: Section | None, template: Template
 
     values: dict[str, dict[str, int | None]] = {}
     for key in apps.record_rows(merged):
-        values[key] = {c: (known.get(f"{key}.{c}") if key in row_keys else None) for c in all_columns}
+        values[key] = (dict(zip(all_columns, [known.get(k) for k in _cell_keys(key, all_columns)]))
+                       if key in row_keys else dict.fromkeys(all_columns))
     return TableResult(TABLE, values, spans_of(TABLE, spans), tuple(findings))
 
 
