@@ -21,12 +21,13 @@ def check_identities(table: str, values: dict, identities: list[Identity]) -> li
     out: list[Finding] = []
     unchecked = 0
     for idn in identities:
-        vals = [flat.get(k) for k in idn.keys]
-        if any(v is None for v in vals):
+        vals = [flat.get(k) for k in idn.keys]     # lhs + rhs
+        if None in vals:
             unchecked += 1
             continue
-        lhs = sum(flat[k] for k in idn.lhs)  # type: ignore[misc]
-        rhs = sum(flat[k] for k in idn.rhs)  # type: ignore[misc]
+        n = len(idn.lhs)
+        lhs = sum(vals[:n])  # type: ignore[arg-type]
+        rhs = sum(vals[n:])  # type: ignore[arg-type]
         if abs(lhs - rhs) > 1e-6:
             out.append(Finding(
                 check=idn.check, severity="error", table=table,  # type: ignore[arg-type]
