@@ -106,6 +106,17 @@ def one_round(files: list[Path], extractor, out: Path, clock: StageClock) -> tup
     return stages, len(files)
 
 
+def _extractor(narrative: str):
+    """The narrative extractor the CLI's workers build (``get_extractor`` in checkouts before
+    ``make_extractor``, so the bench measures an older commit too)."""
+    try:
+        from extract.narrative import make_extractor
+    except ImportError:
+        from extract.narrative import get_extractor
+        return get_extractor(narrative) if narrative != "none" else None
+    return make_extractor(narrative)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--narrative", default="rules", choices=["rules", "none"])
@@ -116,10 +127,8 @@ def main() -> None:
                     help="also profile one pass with cProfile and print the top N functions by own time")
     args = ap.parse_args()
 
-    from extract.narrative import get_extractor
-
     files = corpus(args.realdev) * args.repeat
-    extractor = get_extractor("rules") if args.narrative == "rules" else None
+    extractor = _extractor(args.narrative)
     clock = StageClock()
     best: dict[str, float] = {s: float("inf") for s in STAGES}
     best_total = float("inf")
