@@ -15,7 +15,7 @@ itself, where the heading is missing). 五 and 六 are the first candidates afte
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .textnorm import fold, strip_enumerators
 from .types import Document, Section, SectionKey, Sections, Span
@@ -48,8 +48,7 @@ BODY_SUFFIX = re.compile(r"(?:局|政府|办公室|委员会|委|中心|厅|院|
 """How the name of a reporting body ends (a signature line, the line above a title)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
+class _Line(NamedTuple):      # a named tuple: built for every line of every report
     start: int
     end: int
     folded: str           # without markdown '#'
