@@ -2,10 +2,10 @@
 
 ``tests/golden/html_identity.json`` holds, for every page of ``html_corpus.corpus()`` and every string
 of ``html_corpus.EDGE_STRINGS``, a digest of the Document (text, every block and cell with its span,
-encoding) or of the IngestError the BeautifulSoup-based reader of commit 5d815ff gave. It was
+encoding) or of the IngestError the BeautifulSoup-based reader of commit 5a07a0f gave (its readers are those of 5d815ff). It was
 recorded with that commit's code, and must not be re-recorded with the new one:
 
-    PYTHONPATH=<checkout of 5d815ff> python tests/test_html_identity.py --record
+    PYTHONPATH=<checkout of 5a07a0f> python tests/test_html_identity.py --record
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The PDF reader gives the same Document as before it was made faster, on a corpus of report PDFs.
 
 ``tests/golden/pdf_identity.json`` holds, for every PDF of ``pdf_corpus.build()``, a digest of the
-Document (text, every block and cell with its span, page count) the reader of commit 5d815ff gave.
+Document (text, every block and cell with its span, page count) the reader of commit 5a07a0f gave (its readers are those of 5d815ff).
 It was recorded with that commit's code, and must not be re-recorded with the new one:
 
-    PYTHONPATH=<checkout of 5d815ff> python tests/test_pdf_identity.py --record
+    PYTHONPATH=<checkout of 5a07a0f> python tests/test_pdf_identity.py --record
 """
 
 from __future__ import annotations
