@@ -414,8 +414,10 @@ class _Pool:
         self.memory_limit_mb = memory_limit_mb
         self.as_dict = as_dict
         self.mean_s: float | None = None             # seconds a file takes, a running mean
-        self.pool = pebble.ProcessPool(max_workers=jobs, context=ctx, initializer=_init_worker,
-                                       initargs=(narrative, os.getpid(), memory_limit_mb, self.progress))
+        self.retried: set[str] = set()               # files rerun once after the pool broke
+        self._start = lambda: pebble.ProcessPool(max_workers=jobs, context=ctx, initializer=_init_worker,
+                                                 initargs=(narrative, os.getpid(), memory_limit_mb, self.progress))
+        self.pool = self._start()
 
     def schedule(self, paths: list[str]) -> tuple[list[str], int, Future]:
         slot = self.slots.pop()
@@ -424,8 +426,16 @@ class _Pool:
         timeout = None
         if self.file_timeout:    # a backstop; the watch in ``result`` acts first
             timeout = len(paths) * self.file_timeout + 4 * _STUCK_GRACE_S
-        fut = self.pool.schedule(_parse_chunk, (paths, slot, _parse_one, self.file_timeout, self.as_dict),
-                                 timeout=timeout)
+        args = (paths, slot, _parse_one, self.file_timeout, self.as_dict)
+        try:
+            fut = self.pool.schedule(_parse_chunk, args, timeout=timeout)
+        except RuntimeError:
+            # pebble's pool broke: a worker died before the pool knew which task it had taken
+            # ("All workers expired"), and every task in it ended with BrokenProcessPool. A new pool
+            # takes over; those tasks' files are rerun by ``results``.
+            self.close()
+            self.pool = self._start()
+            fut = self.pool.schedule(_parse_chunk, args, timeout=timeout)
         return paths, slot, fut
 
     def chunk_size(self) -> int:
@@ -451,6 +461,8 @@ class _Pool:
         """The chunk's records, in order, each as soon as it is known. A worker that died or was
         stopped costs only the file it was on (read from shared memory); the chunk's other files run
         again; a file given up as slow runs alone."""
+        from concurrent.futures.process import BrokenProcessPool
+
         from pebble import ProcessExpired
 
         paths, slot, fut = chunk
@@ -482,6 +494,11 @@ class _Pool:
                 break
         at = int(self.progress[2 * slot])
         self.slots.append(slot)
+        if isinstance(failure, BrokenProcessPool) and len(paths) == 1 and paths[0] not in self.retried:
+            # the pool broke under this file, or under another file in flight: once more, alone
+            self.retried.add(paths[0])
+            yield from self.results(self.schedule(paths), inflight)
+            return
         known = 0 <= at < len(paths)
         if len(paths) > 1 and (not known or not isinstance(failure, (FileTimedOut, ProcessExpired))):
             # not known where, or no file's fault (the records could not come back): one file at a
@@ -493,9 +510,10 @@ class _Pool:
         p = paths[at]
         if isinstance(failure, FileTimedOut):
             bad = _timed_out(p, self.file_timeout or 0, "its worker was stopped and replaced")
-        elif isinstance(failure, ProcessExpired):
+        elif isinstance(failure, (ProcessExpired, BrokenProcessPool)):
             bad = _failed(p, WorkerCrashed(f"the worker process died while parsing this file "
-                                           f"(exit code {failure.exitcode}); a new worker took its place", path=p))
+                                           f"(exit code {getattr(failure, 'exitcode', None)}); a new worker took "
+                                           f"its place", path=p))
         elif isinstance(failure, MemoryError):   # raised outside the parse (the record itself too large)
             bad = _out_of_memory(p, self.memory_limit_mb)
         else:                                    # the record could not come back (e.g. not picklable)

@@ -215,3 +215,40 @@ def test_a_file_that_needs_too_much_memory_fails_alone(tmp_path, monkeypatch):
     recs = list(batch.iter_batch([d / n for n in names], jobs=2, narrative="none", memory_limit_mb=256))
     assert [r.status for r in recs] == ["ok", "failed", "ok"]
     assert recs[1].error_code == "E311" and "256 MB" in recs[1].error
+
+
+def test_a_broken_pebble_pool_is_replaced_and_no_file_is_lost(tmp_path, monkeypatch):
+    """A worker that dies before pebble has recorded which task it took breaks the whole pool
+    ("All workers expired": every task in flight ends with BrokenProcessPool and the pool refuses new
+    ones). Seen once under heavy load; forced here by making pebble's lookup fail the first time."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pebble.pool.process import PoolManager
+
+    real = PoolManager.find_expired_task
+    broke = []
+
+    def lookup_lost_once(self, worker_id):
+        if not broke:
+            broke.append(worker_id)
+            raise BrokenProcessPool("All workers expired")
+        return real(self, worker_id)
+
+    monkeypatch.setattr(PoolManager, "find_expired_task", lookup_lost_once)
+    monkeypatch.setattr(batch, "_parse_one", crashing_one)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setenv("XXGK_TEST_MARKS", str(marks))
+    d = tmp_path / "in"
+    d.mkdir()
+    names = [f"r{i:02d}{'_crash' if i == 5 else ''}.txt" for i in range(16)]
+    for n in names:
+        shutil.copy(GOOD, d / n)
+    recs = list(batch.iter_batch([d / n for n in names], jobs=2, narrative="none"))
+    assert broke, "the pool was not broken: the test did not exercise the path"
+    assert [Path(r.source.path).name for r in recs] == names
+    for n, r in zip(names, recs):
+        if "crash" in n:
+            assert r.status == "failed" and r.error_code == "E900", (n, r.error)
+        else:
+            assert r.status == "ok", (n, r.error)
