@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ConfigError, FileTimedOut, MemoryLimitExceeded, XxgkError
 from .ingest import FORMATS, report_suffixes, sniff_format
-from .meta import _TITLE_CUE
+from .meta import TITLE_CUE
 from .narrative import NarrativeExtractor, make_extractor
 from .pipeline import _source_of, batch_ids, record_id, safe_parse_file
 from .record import Record
@@ -206,7 +206,7 @@ def _not_a_report(path: Path) -> str | None:
 
 def _reads_like_a_report(text: str) -> bool:
     """A line that is not a table row is a report's title or a section heading."""
-    return any(line.strip() and "\t" not in line and (heading_key(line) is not None or _TITLE_CUE.search(fold(line)))
+    return any(line.strip() and "\t" not in line and (heading_key(line) is not None or TITLE_CUE.search(fold(line)))
                for line in text.splitlines())
 
 

@@ -11,7 +11,7 @@ from .tables.template import detect
 from .textnorm import fold
 from .types import Document, Meta, Sections
 
-_TITLE_CUE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,6}(?:工作)?(?:年度)?报告")
+TITLE_CUE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,6}(?:工作)?(?:年度)?报告")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _AGENCY_BEFORE = re.compile(r"^(?P<agency>.+?)(?:关于)?(?P<year>(?:19|20)\d{2})年度?(?:的)?(?:政府信息公开|政务公开|信息公开)")
 _AGENCY_AFTER = re.compile(r"^(?P<year>(?:19|20)\d{2})年度?(?P<agency>.+?)(?:政府信息公开|政务公开|信息公开)")
@@ -35,16 +35,16 @@ def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
     for i, (f, start, end) in enumerate(lines):
         if len(f) > 80:
             continue
-        if not _TITLE_CUE.search(f):
+        if not TITLE_CUE.search(f):
             nxt = lines[i + 1][0] if i + 1 < len(lines) else ""
-            if len(f) <= 40 and not _TITLE_CUE.search(nxt) and _TITLE_CUE.search(f + nxt) and len(f + nxt) <= 80:
+            if len(f) <= 40 and not TITLE_CUE.search(nxt) and TITLE_CUE.search(f + nxt) and len(f + nxt) <= 80:
                 return f + lines[i + 1][0], (start, lines[i + 1][2])
             continue
         if _GENERIC_TITLE.match(_FIELD_LABEL.sub("", f)):
             continue                 # a running page header (政府信息公开工作年度报告): no body, no year
         if i > 0 and _names_no_body(f):
             above, a_start, _ = lines[i - 1]
-            if len(above) <= 40 and BODY_SUFFIX.search(above) and not _TITLE_CUE.search(above):
+            if len(above) <= 40 and BODY_SUFFIX.search(above) and not TITLE_CUE.search(above):
                 return above + f, (a_start, end)
         return f, (start, end)
     return None
