@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -345,9 +346,10 @@ def _parse_chunk(paths: list[str], slot: int, parse, file_timeout: float | None,
 
 def _with_alarm(parse, p: str, seconds: float | None) -> Record:
     """``parse(p)`` stopped by SIGALRM after ``seconds`` (re-fired every half second, so clean-up
-    code that spins on the same input is interrupted too): ``_Deadline`` is raised."""
-    if not seconds or not hasattr(signal, "setitimer") or \
-            threading.current_thread() is not threading.main_thread():
+    code that spins on the same input is interrupted too): ``_Deadline`` is raised. The handler is
+    in place even without ``seconds``, for a caller that arms the timer itself (Ctrl-C in
+    ``_parse_in_process``). Only the main thread of a POSIX process gets signals."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return parse(p)
 
     def alarm(signum, frame):
@@ -355,7 +357,8 @@ def _with_alarm(parse, p: str, seconds: float | None) -> Record:
 
     previous = signal.signal(signal.SIGALRM, alarm)
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+        if seconds:
+            signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
         try:
             return parse(p)
         finally:
@@ -564,22 +567,17 @@ def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None,
 
 
 class _Deadline(BaseException):
-    """Raised by the alarm in ``_parse_in_process``; a BaseException so no ``except Exception`` swallows it."""
+    """Raised by the alarm in ``_with_alarm``; a BaseException so no ``except Exception`` swallows it."""
 
 
 def _parse_in_process(p: str, narrative, file_timeout: float | None) -> Record:
-    """``safe_parse_file`` in this process, stopped by SIGALRM after ``file_timeout`` s (main thread, POSIX).
+    """``safe_parse_file`` in this process, under the per-file time limit (``_with_alarm``).
 
-    The alarm re-fires every half second: clean-up code run by the first interruption (a ``with``
-    block's ``__exit__``) can spin on the same broken input, and is interrupted too. Ctrl-C arms
-    it as well, so a parse stuck that way still stops at the first Ctrl-C.
+    Ctrl-C arms the alarm as well, so a parse stuck in clean-up code that spins on broken input
+    still stops at the first Ctrl-C.
     """
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        return safe_parse_file(p, narrative=narrative)
+    parse = partial(safe_parse_file, narrative=narrative)
     interrupted = False
-
-    def alarm(signum, frame):
-        raise _Deadline()
 
     def ctrl_c(signum, frame):
         nonlocal interrupted
@@ -587,22 +585,17 @@ def _parse_in_process(p: str, narrative, file_timeout: float | None) -> Record:
         signal.setitimer(signal.ITIMER_REAL, 0.2, 0.2)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGALRM, alarm)
-    previous_int = signal.signal(signal.SIGINT, ctrl_c) if signal.getsignal(signal.SIGINT) is \
-        signal.default_int_handler else None
+    previous_int = None
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread() \
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous_int = signal.signal(signal.SIGINT, ctrl_c)
     try:
-        if file_timeout:
-            signal.setitimer(signal.ITIMER_REAL, file_timeout, 0.5)
-        try:
-            return safe_parse_file(p, narrative=narrative)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        return _with_alarm(parse, p, file_timeout)
     except _Deadline:
         if interrupted:
             raise KeyboardInterrupt from None
         return _timed_out(p, file_timeout or 0, "the parse was interrupted")
     finally:
-        signal.signal(signal.SIGALRM, previous)
         if previous_int is not None:
             signal.signal(signal.SIGINT, previous_int)
 

@@ -61,23 +61,30 @@ def crashing_one(path: str):
     return batch._parse_one(path)
 
 
-def test_crashed_workers_are_replaced_and_the_batch_keeps_its_pool(tmp_path, monkeypatch):
+def run_with_crashes(tmp_path, monkeypatch, n: int, crash: set[int]) -> tuple[list[str], list, Path]:
+    """A batch of ``n`` copies of a good report on two workers, where the files numbered in ``crash``
+    kill their worker: the names, the records and the folder of marks (which process parsed what)."""
     monkeypatch.setattr(batch, "_parse_one", crashing_one)
     marks = tmp_path / "marks"
     marks.mkdir()
     monkeypatch.setenv("XXGK_TEST_MARKS", str(marks))     # spawned workers inherit it
     d = tmp_path / "in"
     d.mkdir()
-    names = [f"r{i:02d}{'_crash' if i in (3, 11) else ''}.txt" for i in range(24)]
-    for n in names:
-        shutil.copy(GOOD, d / n)
-    recs = list(batch.iter_batch([d / n for n in names], jobs=2, narrative="none"))
+    names = [f"r{i:02d}{'_crash' if i in crash else ''}.txt" for i in range(n)]
+    for name in names:
+        shutil.copy(GOOD, d / name)
+    recs = list(batch.iter_batch([d / name for name in names], jobs=2, narrative="none"))
     assert [Path(r.source.path).name for r in recs] == names                 # order kept, nothing lost
-    for n, r in zip(names, recs):
-        if "crash" in n:
-            assert r.status == "failed" and r.error_code == "E900" and "exit code" in r.error
+    for name, r in zip(names, recs):
+        if "crash" in name:
+            assert r.status == "failed" and r.error_code == "E900" and "exit code" in r.error, (name, r.error)
         else:
-            assert r.status == "ok", r.error
+            assert r.status == "ok", (name, r.error)
+    return names, recs, marks
+
+
+def test_crashed_workers_are_replaced_and_the_batch_keeps_its_pool(tmp_path, monkeypatch):
+    names, _, marks = run_with_crashes(tmp_path, monkeypatch, 24, {3, 11})
     pids = {p.read_text() for p in marks.iterdir()}
     # two workers, each crash replacing one: not a fresh process per file after the first crash
     assert len(pids) <= 2 + 2
@@ -235,20 +242,5 @@ def test_a_broken_pebble_pool_is_replaced_and_no_file_is_lost(tmp_path, monkeypa
         return real(self, worker_id)
 
     monkeypatch.setattr(PoolManager, "find_expired_task", lookup_lost_once)
-    monkeypatch.setattr(batch, "_parse_one", crashing_one)
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    monkeypatch.setenv("XXGK_TEST_MARKS", str(marks))
-    d = tmp_path / "in"
-    d.mkdir()
-    names = [f"r{i:02d}{'_crash' if i == 5 else ''}.txt" for i in range(16)]
-    for n in names:
-        shutil.copy(GOOD, d / n)
-    recs = list(batch.iter_batch([d / n for n in names], jobs=2, narrative="none"))
+    run_with_crashes(tmp_path, monkeypatch, 16, {5})           # every file's record, the crash as E900
     assert broke, "the pool was not broken: the test did not exercise the path"
-    assert [Path(r.source.path).name for r in recs] == names
-    for n, r in zip(names, recs):
-        if "crash" in n:
-            assert r.status == "failed" and r.error_code == "E900", (n, r.error)
-        else:
-            assert r.status == "ok", (n, r.error)
