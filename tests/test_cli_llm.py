@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from extract.cli import _register, app
 from extract.export import read_csv_rows, read_records
@@ -99,13 +99,8 @@ def test_prompt_version_option_reaches_the_request_and_the_scorecard(fake_llm, t
 def test_the_llm_options_are_declared_once_and_shared(fake_llm, tmp_path):
     """``extract`` and ``eval`` take the same ``--narrative``/``--llm-*`` options (extract adds the batch
     ones), and an option given to eval reaches the request as it does for extract."""
-    import typer.main
-
     def params(name):
-        cmd = next(c for c in app.registered_commands if c.name == name)
-        click_cmd = typer.main.get_command_from_info(cmd, pretty_exceptions_short=True,
-                                                     rich_markup_mode=None)
-        return {p.name: (tuple(p.opts), p.default, p.help) for p in click_cmd.params
+        return {p.name: (tuple(p.opts), p.default, p.help) for p in app.commands[name].params
                 if p.name.startswith(("llm", "no_llm", "narrative"))}
 
     ext, ev = params("extract"), params("eval")

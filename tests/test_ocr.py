@@ -150,7 +150,7 @@ def test_ocr_off_refuses_a_scan_and_says_so(tmp_path, monkeypatch):
 
 
 def test_cli_ocr_option(tmp_path, monkeypatch):
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from extract.cli import _register, app
     from extract.export import read_csv_rows

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from extract import ingest
 from extract.cli import _register, app

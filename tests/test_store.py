@@ -11,7 +11,7 @@ import pytest
 duckdb = pytest.importorskip("duckdb")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from typer.testing import CliRunner  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
 
 from extract.cli import _register, app  # noqa: E402
 from extract.export import (CODEBOOK, LONG_TABLES, OutputWriter, codebook, column_name,  # noqa: E402

@@ -13,7 +13,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 import extract
 from extract.cli import _register, app

@@ -9,23 +9,25 @@ from __future__ import annotations
 import json
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING
 
-import typer
-from rich.console import Console
-from rich.table import Table
+import click
 
-from . import app
+from . import app, die
 from .options import NarrativeChoice, narrative_options
 from ..errors import XxgkError
 
+if TYPE_CHECKING:   # rich is imported by the functions that draw
+    from rich.console import Console
+    from rich.table import Table
+
 EXIT_REGRESSION = 1
 EXIT_USAGE = 2
+_PATH = click.Path(path_type=Path)
 
 
 def _die(message: str) -> None:
-    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {message}", soft_wrap=True)
-    raise typer.Exit(EXIT_USAGE)
+    die(message, EXIT_USAGE)
 
 
 def _pct(v) -> str:
@@ -33,6 +35,8 @@ def _pct(v) -> str:
 
 
 def _report_table(card) -> Table:
+    from rich.table import Table
+
     t = Table(title="per report", show_lines=False)
     for col in ("report", "status", "cells", "exact", "agency/year/tpl", "findings", "problems F1",
                 "improv. F1", "channels F1", "spans", "s"):
@@ -58,6 +62,8 @@ def _report_table(card) -> Table:
 
 
 def _overall_table(card) -> Table:
+    from rich.table import Table
+
     o = card.overall
     t = Table(title=f"overall ({o['reports']} reports, narrative: {card.config.get('narrative')})")
     t.add_column("metric")
@@ -95,7 +101,9 @@ def _fmt(v) -> str:
     return json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
 
 
-def _compare(a: Path, b: Path, out: Optional[Path], console: Console) -> None:
+def _compare(a: Path, b: Path, out: Path | None, console: Console) -> None:
+    from rich.table import Table
+
     from ..evaluation import compare, read_scorecard
     try:
         ca, cb = read_scorecard(a), read_scorecard(b)
@@ -115,21 +123,28 @@ def _compare(a: Path, b: Path, out: Optional[Path], console: Console) -> None:
 
 
 @app.command("eval")
+@click.option("--samples", type=_PATH, default=None, help="Folder of <stem>.<ext> + <stem>.json samples.")
+@click.option("--out", type=_PATH, default=None, help="Write the scorecard (or, with --compare, the diff) as JSON.")
+@click.option("--records", type=_PATH, default=None,
+              help="Score this records.jsonl instead of extracting (records from `xxgk extract`).")
+@click.option("--compare", "compare_", type=_PATH, nargs=2, default=None,
+              help="Two scorecards A B: show what differs, field by field.")
+@click.option("--baseline", type=_PATH, default=None, help="A committed scorecard: exit 1 if any headline figure "
+              "(cell accuracy, F1s, recall...) is worse than in it.")
+@click.option("--quiet", "-q", is_flag=True, default=False, help="Print only the overall table.")
 @narrative_options()
 def eval_command(
-    samples: Optional[Path] = typer.Option(None, "--samples", help="Folder of <stem>.<ext> + <stem>.json samples."),
-    narrative: NarrativeChoice = NarrativeChoice(),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the scorecard (or, with --compare, the diff) "
-                                       "as JSON."),
-    records: Optional[Path] = typer.Option(None, "--records", help="Score this records.jsonl instead of "
-                                           "extracting (records from `xxgk extract`)."),
-    compare_: Optional[tuple[Path, Path]] = typer.Option(None, "--compare", help="Two scorecards A B: show what "
-                                                         "differs, field by field."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="A committed scorecard: exit 1 if any headline "
-                                            "figure (cell accuracy, F1s, recall...) is worse than in it."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the overall table."),
+    samples: Path | None,
+    narrative: NarrativeChoice,
+    out: Path | None,
+    records: Path | None,
+    compare_: tuple[Path, Path] | None,
+    baseline: Path | None,
+    quiet: bool,
 ) -> None:
     """Measure the extractor on labelled samples: tables, meta, findings, narrative, cost."""
+    from rich.console import Console
+
     console = Console(highlight=False)
     if not console.is_terminal:   # a pipe or a file: wide enough that the per-report table stays readable
         console = Console(highlight=False, width=170)
@@ -176,5 +191,5 @@ def eval_command(
             for d in worse:
                 err.print(f"[red]regression:[/red] {d.path.removeprefix('overall.')}: {_fmt(d.a)} in {baseline} "
                           f"-> {_fmt(d.b)}", soft_wrap=True)
-            raise typer.Exit(EXIT_REGRESSION)
+            raise click.exceptions.Exit(EXIT_REGRESSION)
         console.print(f"no headline figure is worse than {baseline}")

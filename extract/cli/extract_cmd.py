@@ -9,17 +9,17 @@ interrupted (no output file was replaced; the finished reports are kept for --re
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator
 
-import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+import click
 
-from . import app
+from . import app, die
 from .options import NarrativeChoice, narrative_options
 from ..batch import DEFAULT_FILE_TIMEOUT_S, add_to_summary, iter_batch_dicts, scan_paths
 from ..errors import LLMUnavailable, XxgkError
@@ -28,65 +28,75 @@ from ..pipeline import batch_ids
 
 EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE, EXIT_BATCH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_PATH = click.Path(path_type=Path)
 
 
-def _err_console() -> Console:
-    return Console(stderr=True, highlight=False)
-
-
-def _die(message: str, code: int = EXIT_USAGE) -> None:
-    _err_console().print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
-    raise typer.Exit(code)
+def _say(message: str) -> None:
+    """One line on stderr (its colours dropped when stderr is not a terminal)."""
+    click.echo(message, err=True)
 
 
 @app.command("extract", no_args_is_help=True)
+@click.argument("paths", nargs=-1, required=True,
+                help="Report files, folders (searched recursively) or globs.")
+@click.option("-o", "--out", required=True, type=_PATH, help="Output folder (created if needed).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, help="Worker processes (rules/none narrative).")
+@click.option("--file-timeout", type=click.FloatRange(min=0), default=DEFAULT_FILE_TIMEOUT_S,
+              help="Seconds one file may take (0: no limit); a file that takes longer is an error row (E310) "
+                   "and the batch goes on.")
+@click.option("--include-text", is_flag=True, default=False,
+              help="Keep each report's text in records.jsonl (spans index it).")
+@click.option("--duckdb/--no-duckdb", default=None, show_default=False,
+              help="Write OUTDIR/xxgk.duckdb (default: when the duckdb package is installed).")
+@click.option("--parquet", is_flag=True, default=False, help="Write OUTDIR/parquet/<table>.parquet (needs duckdb).")
+@click.option("--html", is_flag=True, default=False, help="Write OUTDIR/review.html (as `xxgk review OUTDIR`).")
+@click.option("--resume", is_flag=True, default=False,
+              help="Carry on in OUTDIR: skip inputs already done (same path and sha256) and add the rest.")
+@click.option("--force", is_flag=True, default=False, help="Replace the outputs of a non-empty OUTDIR.")
+@click.option("--quiet", "-q", is_flag=True, default=False, help="No progress bar and no summary.")
+@click.option("--ocr", default="auto", help="auto (PDF pages without a text layer, and images) | off | force "
+              "(every PDF page); needs the ocr extra. Sets XXGK_OCR for the workers.")
 @narrative_options(batch=True)
 def extract_command(
-    paths: list[str] = typer.Argument(..., help="Report files, folders (searched recursively) or globs."),
-    out: Path = typer.Option(..., "-o", "--out", help="Output folder (created if needed)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes (rules/none narrative)."),
-    file_timeout: float = typer.Option(DEFAULT_FILE_TIMEOUT_S, "--file-timeout", min=0,
-                                       help="Seconds one file may take (0: no limit); a file that takes "
-                                            "longer is an error row (E310) and the batch goes on."),
-    narrative: NarrativeChoice = NarrativeChoice(),
-    include_text: bool = typer.Option(False, "--include-text", help="Keep each report's text in records.jsonl "
-                                      "(spans index it)."),
-    duckdb: Optional[bool] = typer.Option(None, "--duckdb/--no-duckdb", help="Write OUTDIR/xxgk.duckdb (default: "
-                                          "when the duckdb package is installed)."),
-    parquet: bool = typer.Option(False, "--parquet", help="Write OUTDIR/parquet/<table>.parquet (needs duckdb)."),
-    html: bool = typer.Option(False, "--html", help="Write OUTDIR/review.html (as `xxgk review OUTDIR`)."),
-    resume: bool = typer.Option(False, "--resume", help="Carry on in OUTDIR: skip inputs already done (same path "
-                                "and sha256) and add the rest."),
-    force: bool = typer.Option(False, "--force", help="Replace the outputs of a non-empty OUTDIR."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
-    ocr: str = typer.Option("auto", "--ocr", help="auto (PDF pages without a text layer, and images) | off | "
-                            "force (every PDF page); needs the ocr extra. Sets XXGK_OCR for the workers."),
+    paths: tuple[str, ...],
+    out: Path,
+    jobs: int,
+    file_timeout: float,
+    narrative: NarrativeChoice,
+    include_text: bool,
+    duckdb: bool | None,
+    parquet: bool,
+    html: bool,
+    resume: bool,
+    force: bool,
+    quiet: bool,
+    ocr: str,
 ) -> None:
     """Extract every report under PATH... into OUTDIR: records.jsonl, reports.csv, findings.csv, errors.csv,
     codebook.csv (and xxgk.duckdb, parquet/, review.html)."""
     if narrative.check():
-        _die(narrative.check())
+        die(narrative.check())
     if ocr not in ("auto", "off", "force"):
-        _die(f"--ocr must be auto, off or force (got {ocr!r})")
+        die(f"--ocr must be auto, off or force (got {ocr!r})")
     os.environ["XXGK_OCR"] = ocr
     if resume and force:
-        _die("--resume and --force exclude each other")
+        die("--resume and --force exclude each other")
     try:
         scan = scan_paths(paths)
     except XxgkError as e:
-        _die(str(e))
+        die(str(e))
     files = scan.files
     if out.exists() and not out.is_dir():
-        _die(f"{out}: the output path exists and is not a folder")
+        die(f"{out}: the output path exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (resume or force):
-        _die(f"{out} is not empty: --resume carries on the batch in it, --force replaces its outputs"
+        die(f"{out} is not empty: --resume carries on the batch in it, --force replaces its outputs"
              + (" (an interrupted run left its finished reports there)" if has_checkpoint(out) else ""))
     duckdb, parquet = _data_outputs(duckdb, parquet)
     try:
         # build once here: a bad configuration is a usage error before any file is read
         extractor = narrative.extractor()
     except XxgkError as e:
-        _die(str(e))
+        die(str(e))
     writer_options = {"include_text": include_text, "duckdb": duckdb, "parquet": parquet}
     try:
         if resume:
@@ -95,7 +105,7 @@ def extract_command(
             writer = OutputWriter(out, **writer_options)
             writer.open()
     except OSError as e:
-        _die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_BATCH)
+        die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_BATCH)
     done = {os.path.abspath(r["path"]): r["id"] for r in writer.resumed_records if r["path"]}
     todo = [p for p in files if os.path.abspath(p) not in done]
     ids = batch_ids(todo, existing={r["path"]: r["id"] for r in writer.resumed_records if r["path"]})
@@ -109,36 +119,31 @@ def extract_command(
                        "cached": 0, "cost_usd": 0.0},
                "checks_failed": 0, "skipped": len([k for k in scan.skipped if not k.label]),
                "labels": len([k for k in scan.skipped if k.label]), "resumed": writer.resumed}
-    err = _err_console()
-    show_progress = not quiet and err.is_terminal
     t0 = time.perf_counter()
     try:
         with writer:
             for k in scan.skipped:
                 if not k.label:
                     writer.write_skipped(k.path, k.reason)
-            with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                          MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-                          disable=not show_progress, transient=True) as progress:
-                task = progress.add_task("extracting", total=len(todo))
+            with _progress(len(todo), show=not quiet and _stderr_is_terminal()) as advance:
                 for d in records:
                     if d["error_code"] == LLMUnavailable.code:
                         records.close()
-                        _die(f"{d['error']}; stopped before writing any output", EXIT_USAGE)
+                        die(f"{d['error']}; stopped before writing any output", EXIT_USAGE)
                     writer.write(d)
                     add_to_summary(summary, d)
                     summary["checks_failed"] += d.get("checks") == "fail"
-                    progress.advance(task)
+                    advance()
             writer.commit()
     except KeyboardInterrupt:
         records.close()
-        err.print(f"interrupted after {summary['reports']} of {len(todo)} reports; no output in {out} was "
-                  f"replaced; the finished reports are kept: run again with --resume to carry on", highlight=False)
-        raise typer.Exit(EXIT_INTERRUPTED)
+        _say(f"interrupted after {summary['reports']} of {len(todo)} reports; no output in {out} was "
+             f"replaced; the finished reports are kept: run again with --resume to carry on")
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
     except XxgkError as e:   # the batch itself could not run (not one file's error)
-        _die(f"{e} [{e.code}]; no output in {out} was replaced", EXIT_BATCH)
+        die(f"{e} [{e.code}]; no output in {out} was replaced", EXIT_BATCH)
     except OSError as e:
-        _die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_BATCH)
+        die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_BATCH)
     finally:
         records.close()
     if html:
@@ -146,11 +151,34 @@ def extract_command(
         try:
             write_review(out)
         except (OSError, XxgkError) as e:
-            _die(f"review page: {e}", EXIT_BATCH)
+            die(f"review page: {e}", EXIT_BATCH)
     if not quiet:
-        _print_summary(err, summary, out, time.perf_counter() - t0, narrative.kind)
+        _print_summary(summary, out, time.perf_counter() - t0, narrative.kind)
     failed_before = sum(r["status"] == "failed" for r in writer.resumed_records)
-    raise typer.Exit(EXIT_FAILED_INPUTS if summary["failed"] or failed_before or summary["skipped"] else EXIT_OK)
+    raise click.exceptions.Exit(EXIT_FAILED_INPUTS if summary["failed"] or failed_before or summary["skipped"] else EXIT_OK)
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):   # replaced or closed
+        return False
+
+
+@contextlib.contextmanager
+def _progress(total: int, show: bool) -> Iterator[Callable[[], None]]:
+    """Yield ``advance()``, called once per report: it moves a progress bar on stderr (gone when done)
+    if ``show``, else does nothing; rich is imported only to draw the bar."""
+    if not show:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True, highlight=False), transient=True) as progress:
+        task = progress.add_task("extracting", total=total)
+        yield lambda: progress.advance(task)
 
 
 def _data_outputs(duckdb: bool | None, parquet: bool) -> tuple[bool, bool]:
@@ -166,7 +194,7 @@ def _data_outputs(duckdb: bool | None, parquet: bool) -> tuple[bool, bool]:
         try:
             require_duckdb()
         except XxgkError as e:
-            _die(str(e))
+            die(str(e))
     return bool(duckdb), parquet
 
 
@@ -201,61 +229,63 @@ def _sha256_file(path: str) -> str | None:
     return h.hexdigest()
 
 
-def _print_summary(con: Console, s: dict, out: Path, seconds: float, narrative: str) -> None:
+def _print_summary(s: dict, out: Path, seconds: float, narrative: str) -> None:
     f = s["findings"]
     rate = s["reports"] / seconds if seconds > 0 else 0.0
-    con.print(f"{s['reports']} reports in {seconds:.1f} s ({rate:.0f}/s): "
-              f"[green]{s['ok']} ok[/green], [yellow]{s['partial']} partial[/yellow], "
-              f"[red]{s['failed']} failed[/red]; {s.get('checks_failed', 0)} failing a check; findings: "
-              f"[bold red]{f['error']} error[/bold red], [yellow]{f['warning']} warning[/yellow], "
-              f"[cyan]{f['info']} info[/cyan]", highlight=False)
+    red, yellow = functools.partial(click.style, fg="red"), functools.partial(click.style, fg="yellow")
+    _say(f"{s['reports']} reports in {seconds:.1f} s ({rate:.0f}/s): "
+         f"{click.style(str(s['ok']) + ' ok', fg='green')}, {yellow(str(s['partial']) + ' partial')}, "
+         f"{red(str(s['failed']) + ' failed')}; {s.get('checks_failed', 0)} failing a check; findings: "
+         f"{red(str(f['error']) + ' error', bold=True)}, {yellow(str(f['warning']) + ' warning')}, "
+         f"{click.style(str(f['info']) + ' info', fg='cyan')}")
     if narrative == "llm":
         u = s["llm"]
-        con.print(f"LLM: {u['calls']} calls, {u['prompt_tokens']} prompt ({u['cached_prompt_tokens']} served from "
-                  f"the endpoint's prompt cache) + {u['completion_tokens']} completion tokens, "
-                  f"{u['cached']} reports from the answer cache, "
-                  + (f"cost ${u['cost_usd']:.4f}" if u["cost_usd"] else "cost unknown (set XXGK_LLM_PRICE_*)"),
-                  highlight=False)
+        _say(f"LLM: {u['calls']} calls, {u['prompt_tokens']} prompt ({u['cached_prompt_tokens']} served from "
+             f"the endpoint's prompt cache) + {u['completion_tokens']} completion tokens, "
+             f"{u['cached']} reports from the answer cache, "
+             + (f"cost ${u['cost_usd']:.4f}" if u["cost_usd"] else "cost unknown (set XXGK_LLM_PRICE_*)"))
     extra = []
     if s.get("resumed"):
         extra.append(f"{s['resumed']} reports carried over from the earlier run")
     if s.get("skipped"):
-        extra.append(f"[red]{s['skipped']} files skipped[/red] (not reports; listed in errors.csv)")
+        extra.append(f"{red(str(s['skipped']) + ' files skipped')} (not reports; listed in errors.csv)")
     if s.get("labels"):
         extra.append(f"{s['labels']} label files beside their reports not read")
     if extra:
-        con.print("; ".join(extra), highlight=False)
+        _say("; ".join(extra))
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    con.print(f"outputs in {out}/: {', '.join(names)}", highlight=False)
+    _say(f"outputs in {out}/: {', '.join(names)}")
 
 
 # -- show -------------------------------------------------------------------------
 
 @app.command("show", no_args_is_help=True)
-def show_command(
-    file: Path = typer.Argument(..., help="One report file."),
-    narrative: str = typer.Option("rules", "--narrative", help="rules | none (llm: use xxgk extract)"),
-) -> None:
+@click.argument("file", type=_PATH, help="One report file.")
+@click.option("--narrative", default="rules", help="rules | none (llm: use xxgk extract)")
+def show_command(file: Path, narrative: str) -> None:
     """Print one report's tables, findings and narrative items."""
+    from rich.console import Console
+    from rich.table import Table
+
     from ..narrative import make_extractor
     from ..pipeline import parse_file
     from ..tables.template import LEGACY, UNKNOWN, template_spec
     if narrative not in ("rules", "none"):
-        _die(f"--narrative must be rules or none for show (got {narrative!r})")
+        die(f"--narrative must be rules or none for show (got {narrative!r})")
     try:
         extractor = make_extractor(narrative)
         rec = parse_file(file, narrative=extractor if extractor is not None else "none")
     except XxgkError as e:
         if e.path is None:
             e.path = str(file)
-        _die(f"{e} [{e.code}]", EXIT_FAILED_INPUTS)
+        die(f"{e} [{e.code}]", EXIT_FAILED_INPUTS)
     con = Console(highlight=False, width=max(120, Console().width))
     m = rec.meta
     con.print(f"[bold]{rec.id}[/bold]  status: {rec.status}"
               + (f"  agency: {m.agency}  year: {m.year}  template: {m.template}" if m else ""))
     if rec.status == "failed":
         con.print(f"[red]{rec.error_code}: {rec.error}[/red]")
-        raise typer.Exit(EXIT_FAILED_INPUTS)
+        raise click.exceptions.Exit(EXIT_FAILED_INPUTS)
 
     def cell(v) -> str:
         return "—" if v is None else str(v)
@@ -318,37 +348,38 @@ def show_command(
 # -- review / compare ---------------------------------------------------------------
 
 @app.command("review", no_args_is_help=True)
-def review_command(
-    outdir: Path = typer.Argument(..., help="A batch's output folder (with records.jsonl)."),
-    dest: Optional[Path] = typer.Option(None, "-o", "--out", help="Where to write the page (default "
-                                        "OUTDIR/review.html)."),
-) -> None:
+@click.argument("outdir", type=_PATH, help="A batch's output folder (with records.jsonl).")
+@click.option("-o", "--out", "dest", type=_PATH, default=None,
+              help="Where to write the page (default OUTDIR/review.html).")
+def review_command(outdir: Path, dest: Path | None) -> None:
     """Write one static HTML page to review a batch: every value and narrative item highlighted in its source."""
     from ..review import write_review
     if not (outdir / "records.jsonl").exists():
-        _die(f"{outdir}: no records.jsonl (run xxgk extract first)")
+        die(f"{outdir}: no records.jsonl (run xxgk extract first)")
     try:
         path = write_review(outdir, dest=dest)
     except OSError as e:
-        _die(f"{e.filename or outdir}: cannot write the review page ({e.strerror or e})", EXIT_BATCH)
-    _err_console().print(f"review page: {path}", highlight=False)
+        die(f"{e.filename or outdir}: cannot write the review page ({e.strerror or e})", EXIT_BATCH)
+    _say(f"review page: {path}")
 
 
 @app.command("compare", no_args_is_help=True)
-def compare_command(
-    outdir: Path = typer.Argument(..., help="A batch's output folder (with records.jsonl)."),
-    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Write the carry-over checks (one row per agency, "
-                                           "year and applicant column) to this CSV file."),
-    agency: Optional[str] = typer.Option(None, "--agency", help="Only agencies whose name contains this."),
-) -> None:
+@click.argument("outdir", type=_PATH, help="A batch's output folder (with records.jsonl).")
+@click.option("--csv", "csv_out", type=_PATH, default=None,
+              help="Write the carry-over checks (one row per agency, year and applicant column) to this CSV file.")
+@click.option("--agency", default=None, help="Only agencies whose name contains this.")
+def compare_command(outdir: Path, csv_out: Path | None, agency: str | None) -> None:
     """Line up each agency's reports by year, with derived indicators, and check the carry-over between years:
     this year's 上年结转 should equal last year's 结转下年度继续办理, column by column."""
     import csv
 
+    from rich.console import Console
+    from rich.table import Table
+
     from ..export import CSV_ENCODING, read_records, spreadsheet_safe
     from ..indicators import carry_over_checks, lined_up
     if not (outdir / "records.jsonl").exists():
-        _die(f"{outdir}: no records.jsonl (run xxgk extract first)")
+        die(f"{outdir}: no records.jsonl (run xxgk extract first)")
     recs = [r for r in read_records(outdir / "records.jsonl")
             if not agency or agency in ((r.get("meta") or {}).get("agency") or "")]
     rows = lined_up(recs)

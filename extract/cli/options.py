@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
-import typer
+import click
 
 NARRATIVES = ("rules", "llm", "none")
 
@@ -54,45 +54,36 @@ class NarrativeChoice:
         return self.llm.get("concurrency") or 4
 
 
-def _opt(default, *decls, help: str, **kw):
-    return typer.Option(default, *decls, help=help, **kw)
-
-
-# name: (annotation, typer option); the order is the order in --help
-_COMMON = {
-    "llm_base_url": (Optional[str], lambda: _opt(None, "--llm-base-url", help="Overrides XXGK_LLM_BASE_URL.")),
-    "llm_model": (Optional[str], lambda: _opt(None, "--llm-model", help="Overrides XXGK_LLM_MODEL.")),
-    "llm_mode": (Optional[str], lambda: _opt(None, "--llm-mode", help="Structured-output mode; overrides "
-                                                                       "XXGK_LLM_MODE.")),
-    "llm_prompt": (Optional[str], lambda: _opt(None, "--llm-prompt", help="Prompt version (narrative.v1, the "
-                                               "default, or the shorter narrative.v2); overrides XXGK_LLM_PROMPT.")),
-    "llm_cache": (Optional[str], lambda: _opt(None, "--llm-cache", help="Cache file; overrides XXGK_LLM_CACHE.")),
-    "no_llm_cache": (bool, lambda: _opt(False, "--no-llm-cache", help="Do not read or write the LLM cache.")),
-}
-_BATCH = {
-    "llm_concurrency": (int, lambda: _opt(4, "--llm-concurrency", min=1,
-                                          help="Reports parsed at once with --narrative llm (threads).")),
-    "llm_fallback": (bool, lambda: _opt(False, "--llm-fallback", help="When the endpoint cannot be reached, use "
-                                        "the rules for every report instead of stopping with exit 2.")),
-}
+# (parameter name, option, click.option's other arguments); the order is the order in --help
+_COMMON = (
+    ("llm_base_url", "--llm-base-url", dict(help="Overrides XXGK_LLM_BASE_URL.")),
+    ("llm_model", "--llm-model", dict(help="Overrides XXGK_LLM_MODEL.")),
+    ("llm_mode", "--llm-mode", dict(help="Structured-output mode; overrides XXGK_LLM_MODE.")),
+    ("llm_prompt", "--llm-prompt", dict(help="Prompt version (narrative.v1, the default, or the shorter "
+                                        "narrative.v2); overrides XXGK_LLM_PROMPT.")),
+    ("llm_cache", "--llm-cache", dict(help="Cache file; overrides XXGK_LLM_CACHE.")),
+    ("no_llm_cache", "--no-llm-cache", dict(is_flag=True, default=False, help="Do not read or write the LLM cache.")),
+)
+_BATCH = (
+    ("llm_concurrency", "--llm-concurrency", dict(type=click.IntRange(min=1), default=4,
+                                                  help="Reports parsed at once with --narrative llm (threads).")),
+    ("llm_fallback", "--llm-fallback", dict(is_flag=True, default=False, help="When the endpoint cannot be "
+                                            "reached, use the rules for every report instead of stopping with exit 2.")),
+)
 _LLM_KEYS = {"llm_base_url": "base_url", "llm_model": "model", "llm_mode": "mode", "llm_prompt": "prompt",
              "llm_cache": "cache_path", "no_llm_cache": "no_cache", "llm_concurrency": "concurrency",
              "llm_fallback": "fallback"}
 
 
 def narrative_options(*, batch: bool = False, help: str = "rules | llm | none") -> Callable:
-    """Add ``--narrative`` and the ``--llm-*`` options to a typer command in place of its
-    ``narrative`` parameter, which then receives a ``NarrativeChoice``."""
-    shared = {"narrative_kind": (str, lambda: _opt("rules", "--narrative", help=help)), **_COMMON,
-              **(_BATCH if batch else {})}
+    """Add ``--narrative`` and the ``--llm-*`` options to a click command (after the options
+    declared above it) in place of its ``narrative`` parameter, which then receives a ``NarrativeChoice``."""
+    shared = (("narrative_kind", "--narrative", dict(default="rules", help=help)), *_COMMON,
+              *(_BATCH if batch else ()))
 
     def decorate(func: Callable) -> Callable:
-        sig = inspect.signature(func, eval_str=True)
-        if "narrative" not in sig.parameters:
+        if "narrative" not in inspect.signature(func).parameters:
             raise TypeError(f"{func.__name__} has no 'narrative' parameter for the narrative options")
-        params = [p for p in sig.parameters.values() if p.name != "narrative"]
-        params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=make(), annotation=ann)
-                   for name, (ann, make) in shared.items()]
 
         @functools.wraps(func)
         def command(**kw: Any) -> Any:
@@ -100,8 +91,10 @@ def narrative_options(*, batch: bool = False, help: str = "rules | llm | none") 
             llm = {_LLM_KEYS[n]: kw.pop(n) for n in list(kw) if n in _LLM_KEYS}
             return func(narrative=NarrativeChoice(kind, llm), **kw)
 
-        command.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
-        command.__annotations__ = {p.name: p.annotation for p in params}
+        # click lists options in the order their decorators are written: the reverse of the order
+        # in which they are applied
+        for name, opt, kw in reversed(shared):
+            command = click.option(opt, name, **kw)(command)
         return command
 
     return decorate
