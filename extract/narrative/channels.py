@@ -81,12 +81,30 @@ _PLACE_TAGS = frozenset({"ns", "nt"})
 _GOVERNMENT = re.compile(r"(?:政府|管委会|党工委|实验区|新区|开发区|[省市区县州镇乡旗])$")
 MAX_NAME = 24
 
-_CUT = frozenset("，,；;。！？!?")
+
+
+def _stops(marks: str) -> tuple[re.Pattern, re.Pattern]:
+    """The first of ``marks`` or a line break from a point on (``search``), and the last before a
+    point (``match`` from the start of the text: ``.*`` runs to the point and backs off)."""
+    stop = f"[{re.escape(marks)}\n]"
+    return re.compile(stop), re.compile(f".*{stop}", re.S)
+
+
+_CUT = _stops("，,；;。！？!?")
+_SENTENCE_CUT = _stops("。！？!?")
 _RUN = re.compile(r"[^\n\r]+")
-_SENTENCE_CUT = frozenset("。！？!?")
+_LINE_BREAK = re.compile(r"[\n\r]")
 _ENUM_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,2}[)）]|[一二三四五六七八九十]{1,2}[、.．是]|\d{1,2}[.、．]|[①-⑩])")
-# a prefilter: only clauses holding a channel word (or a quoted name that may be one) are tokenized
-_ANY_WORD = re.compile(word_pattern({w for ws in CHANNEL_WORDS.values() for w in ws}) + r"|[”\"]等?活动|网[”\"]|报》")
+# a prefilter: only clauses holding a channel word (or a quoted name that may be one) are tokenized.
+# The quoted-name cues are words of the same trie (``”等活动``, ``网”``, ``报》``): no channel word
+# starts with ”/" or is a prefix of one (网, 报), so each still matches where it did as an
+# alternative after the words; one trie of literals lets ``re`` skip to where a first character is.
+_WORDS = {w for ws in CHANNEL_WORDS.values() for w in ws}
+_CUE_WORDS = {"”活动", "”等活动", '"活动', '"等活动', "网”", '网"', "报》"}
+_ANY_WORD = re.compile(word_pattern(_WORDS | _CUE_WORDS))
+# a line break that a word of _ANY_WORD may run across has one of its characters on either side
+_WORD_CHARS = frozenset("".join(_WORDS | _CUE_WORDS))
+_LINE_BEFORE_WORD = re.compile("\n(?=[" + "".join(sorted(re.escape(c) for c in _WORD_CHARS)) + "])")
 _PUBLISH = re.compile(r"发布(?!渠道|平台|机制|流程|审核|权限)|公示|刊登|刊发|推送|播报|播放|张贴|转载|登载|查阅"
                       r"|公开[^，,；;。]{0,10}信息|主动公开|为载体|载体|为核心|为主|为补充|宣传|更新")
 _FUTURE = re.compile(r"将|拟|计划|争取|力争|今后|下一步")
@@ -169,14 +187,13 @@ def _clauses(text: str, start: int, end: int, plan: bool) -> list[_Clause]:
     out = []
     done = start
     hits = [m.span() for m in _ANY_WORD.finditer(text, start, end)]
-    nl = text.find("\n", start, end)
-    while nl >= 0:   # a channel word broken by a wrapped line (电⏎子屏) is found too
-        if _wrapped(text, nl, start, end):
+    for br in _LINE_BEFORE_WORD.finditer(text, start, end):   # a channel word broken by a wrapped line (电⏎子屏)
+        nl = br.start()
+        if nl > start and text[nl - 1] in _WORD_CHARS and _wrapped(text, nl, start, end):
             left = text[max(start, nl - 6):nl]
             for m in _ANY_WORD.finditer(left + text[nl + 1:min(end, nl + 7)]):
                 if m.start() < len(left) < m.end():
                     hits.append((nl - len(left) + m.start(), nl + 1 + m.end() - len(left)))
-        nl = text.find("\n", nl + 1, end)
     for h0, h1 in sorted(hits):
         if h0 < done:
             continue  # in the clause already taken
@@ -196,26 +213,29 @@ def _clauses(text: str, start: int, end: int, plan: bool) -> list[_Clause]:
     return out
 
 
-def _edge(text: str, i: int, lo: int, hi: int, step: int, marks: frozenset[str]) -> int:
+def _edge(text: str, i: int, lo: int, hi: int, step: int, marks: tuple[re.Pattern, re.Pattern]) -> int:
     """Where the clause (or sentence) around ``i`` ends going ``step`` (-1 back, 1 on): at a mark or
     at a line break that is not a wrap inside a sentence."""
+    first, last = marks
     if step < 0:
-        while i > lo:
-            c = text[i - 1]
-            if c in marks or (c == "\n" and not _wrapped(text, i - 1, lo, hi)):
-                return i
-            i -= 1
+        while m := last.match(text, lo, i):
+            p = m.end() - 1
+            if text[p] != "\n" or not _wrapped(text, p, lo, hi):
+                return p + 1
+            i = p
         return lo
-    while i < hi:
-        c = text[i]
-        if c in marks or (c == "\n" and not _wrapped(text, i, lo, hi)):
-            return i
-        i += 1
+    while m := first.search(text, i, hi):
+        p = m.start()
+        if text[p] != "\n" or not _wrapped(text, p, lo, hi):
+            return p
+        i = p + 1
     return hi
 
 
 def _joined(text: str, a: int, b: int) -> tuple[str, tuple[Span, ...]]:
     """``text[a:b]`` without its (wrapped) line breaks, and the source runs it is made of."""
+    if a < b and not _LINE_BREAK.search(text, a, b):
+        return text[a:b], ((a, b),)      # the usual clause: one run
     runs = tuple(m.span() for m in _RUN.finditer(text, a, b))
     return "".join(text[x:y] for x, y in runs), runs
 

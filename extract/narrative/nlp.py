@@ -93,12 +93,10 @@ _TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 # over it (tests/test_nlp.py compares the two on every report of eval/).
 
 LEXICON_FORMAT = 1
-# what jieba's posseg splits text into before cutting (jieba/posseg/__init__.py)
-_RE_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._]+)")
-_RE_SKIP = re.compile("(\r\n|\\s)")
-_RE_ENG = re.compile("[a-zA-Z0-9]+")
-_RE_NUM = re.compile("[\\.0-9]+")
-_RE_ENG1 = re.compile("^[a-zA-Z0-9]$", re.U)
+# what jieba's posseg splits text into before cutting (jieba/posseg/__init__.py: re_han_internal,
+# re_skip_internal): a Han block, or a character (``\r\n`` whole) that jieba tags alone
+_RE_PIECE = re.compile("(?P<han>[\u4E00-\u9FD5a-zA-Z0-9+#&\\._]+)|\r\n|.", re.S)
+_ENG1 = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")   # jieba's re_eng1
 
 
 def lexicon_words() -> dict[str, str]:
@@ -238,63 +236,69 @@ class Tagger:
 
     def cut(self, text: str) -> list[tuple[str, str]]:
         """(word, tag) pairs as ``jieba.posseg.POSTokenizer.cut(text, HMM=False)`` gives them."""
-        out: list[tuple[str, str]] = []
-        for blk in _RE_HAN.split(text):
-            if not blk:
-                continue
-            if _RE_HAN.match(blk):
-                self._cut_block(blk, out)
-                continue
-            for x in _RE_SKIP.split(blk):
-                if _RE_SKIP.match(x):
-                    out.append((x, "x"))
-                else:
-                    for xx in x:
-                        if _RE_NUM.match(xx):
-                            out.append((xx, "m"))
-                        elif _RE_ENG.match(x):
-                            out.append((xx, "eng"))
-                        else:
-                            out.append((xx, "x"))
+        return [(text[a:b], t) for a, b, t in self.spans(text)]
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """``cut`` as (start, end, tag) of each word in ``text``."""
+        out: list[tuple[int, int, str]] = []
+        for m in _RE_PIECE.finditer(text):
+            if m.lastgroup == "han":
+                self._cut_block(text, m.start(), m.end(), out)
+            else:
+                # jieba splits the rest on whitespace (``\r\n`` staying whole) and tags every other
+                # character alone; its m/eng tests there never match, since the Han blocks take every
+                # ASCII letter, digit and '.'
+                out.append((m.start(), m.end(), "x"))
         return out
 
-    def _cut_block(self, blk: str, out: list[tuple[str, str]]) -> None:
-        """jieba's DAG, maximum-probability route and tags of one block (``__cut_DAG_NO_HMM``)."""
-        n = len(blk)
+    def _cut_block(self, text: str, start: int, end: int, out: list[tuple[int, int, str]]) -> None:
+        """jieba's DAG, maximum-probability route and tags of one block (``__cut_DAG_NO_HMM``).
+
+        jieba builds the whole DAG, then the route from the right; here each position's words are
+        looked up as the route reaches it (the route only looks right), and the route keeps the
+        chosen word's id for its tag. Scores are summed in jieba's order, and ties go to the longer
+        word as in jieba's ``max`` over (score, end) tuples, so the route is jieba's to the bit.
+        """
+        blk = text[start:end]
+        n = end - start
         freq, prefixes, logtotal = self._freq, self._trie.iter_prefixes_with_ids, self._logtotal
-        dag: list[list[tuple[int, int]]] = []
-        for k in range(n):
-            ends = [(k + len(w) - 1, f) for w, i in prefixes(blk[k:]) if (f := freq[i])]
-            dag.append(ends or [(k, 1)])
-        route: list[tuple[float, int]] = [(0, 0)] * (n + 1)
-        for idx in range(n - 1, -1, -1):
-            route[idx] = max((log(f) - logtotal + route[x + 1][0], x) for x, f in dag[idx])
+        score = [0.0] * (n + 1)
+        nxt = [0] * n
+        ids = [-1] * n
+        for k in range(n - 1, -1, -1):
+            best = None
+            for w, i in prefixes(blk[k:]):      # shortest first: later ones win ties
+                f = freq[i]
+                if f:
+                    x = k + len(w)
+                    s = log(f) - logtotal + score[x]
+                    if best is None or s >= best:
+                        best, nxt[k], ids[k] = s, x, i
+            if best is None:                    # no word here: the character alone, frequency 1
+                best, nxt[k] = log(1) - logtotal + score[k + 1], k + 1
+            score[k] = best
+        tag, names = self._tag, self._tags
         x = 0
-        buf = ""
+        eng = -1                                # where a run of single letters/digits began
         while x < n:
-            y = route[x][1] + 1
-            word = blk[x:y]
-            if _RE_ENG1.match(word):
-                buf += word
+            y = nxt[x]
+            if y - x == 1 and blk[x] in _ENG1:
+                if eng < 0:
+                    eng = x
             else:
-                if buf:
-                    out.append((buf, "eng"))
-                    buf = ""
-                out.append((word, self.tag(word)))
+                if eng >= 0:
+                    out.append((start + eng, start + x, "eng"))
+                    eng = -1
+                i = ids[x]
+                out.append((start + x, start + y, names[tag[i]] if i >= 0 else self.tag(blk[x:y])))
             x = y
-        if buf:
-            out.append((buf, "eng"))
+        if eng >= 0:
+            out.append((start + eng, end, "eng"))
 
     def __call__(self, text: str) -> Doc:
         # a lone surrogate (broken input): one replacement character instead keeps every offset
         text = _SURROGATE.sub("\ufffd", text)
-        toks: list[tuple[int, int, str]] = []
-        pos = 0
-        for word, flag in self.cut(text):
-            toks.append((pos, pos + len(word), flag))
-            pos += len(word)
-        toks = _respect_channel_words(text, toks)
-        return Doc(text, toks)
+        return Doc(text, _respect_channel_words(text, self.spans(text)))
 
 
 # -- a Doc of tokens, channel entities and quoted spans -------------------------------------

@@ -138,8 +138,11 @@ def paragraphs(text: str, span: Span) -> list[_Para]:
     return paras
 
 
+_ITEM_START = re.compile(r"^(?:[一二三四五六七八九十]是|一方面|另一方面|[①②③④⑤⑥⑦⑧⑨⑩])")
+
+
 def _starts_item(line: str) -> bool:
-    return bool(_HEAD_ENUM.match(line) or re.match(r"^(?:[一二三四五六七八九十]是|一方面|另一方面|[①②③④⑤⑥⑦⑧⑨⑩])", line))
+    return bool(_HEAD_ENUM.match(line) or _ITEM_START.match(line))
 
 
 def _is_heading_line(s: str) -> bool:
@@ -148,11 +151,14 @@ def _is_heading_line(s: str) -> bool:
     return len(core) <= 20 and bool(_PROBLEM_LABEL.match(core) or _IMPROVE_LABEL.match(core) or _BOTH_LABEL.match(core))
 
 
+_LABEL_STOP = re.compile(r"[：:。.]")
+
+
 def _heading(p: str) -> tuple[int, Mode | None | Literal["both"]] | None:
     """A heading label at the paragraph start: (where the content begins, its mode)."""
     m = _HEAD_ENUM.match(p)
     at = m.end() if m else 0
-    stop = re.compile(r"[：:。.]").search(p, at)
+    stop = _LABEL_STOP.search(p, at)
     label_end = stop.start() if stop else len(p)
     label = p[at:label_end]
     if not label or len(label) > 20:
@@ -167,6 +173,9 @@ def _heading(p: str) -> tuple[int, Mode | None | Literal["both"]] | None:
     return None
 
 
+_CLAUSE_MARK = re.compile(r"[，,。；;]")
+
+
 def _classify(lead: str) -> Mode | None:
     """What a lead-in introduces, by its final noun phrase (after 表现在/主要是/如… are taken off);
     where that says nothing, by the cue words anywhere in it."""
@@ -176,7 +185,7 @@ def _classify(lead: str) -> Mode | None:
         if not m or m.start() == 0:
             break
         s = s[:m.start()].rstrip(_STRIP_TAIL)
-    last = re.split(r"[，,。；;]", s)[-1]
+    last = _CLAUSE_MARK.split(s)[-1]
     if last.startswith("针对") or _RESPONSE.match(last):
         return "improvements"
     if _PROBLEM_END.search(last):
@@ -215,18 +224,22 @@ def _not_an_item(s: str) -> bool:
     """An announcement of what follows, a progress remark, a bare 无, or a table run into text
     (``网站公开条179533042.政府公报公开条07…``: digits of several cells glued together)."""
     core = s.rstrip(_STRIP_TAIL)
-    if (_TABLE_DEBRIS.search(core) or sum(c.isdigit() for c in core) > 0.25 * len(core)
+    if (_TABLE_DEBRIS.search(core) or sum(map(str.isdigit, core)) > 0.25 * len(core)
             or len(_UNIT_CELL.findall(core)) >= 2):
         return True
     return bool(_ANNOUNCE.search(core) or _ANNOUNCE.search(s) or _PROGRESS.match(core) or _NOTHING.match(core))
 
 
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
+_CLAUSE = re.compile(r"[^；;]+[；;]?")
+
+
 def _sentences(p: str, a: int, b: int) -> list[tuple[int, int]]:
     """Sentences of p[a:b] (closing 。 kept), each split on ；; announcements and progress remarks left out."""
     out = []
-    for m in re.finditer(r"[^。！？!?]+[。！？!?]?", p[a:b]):
+    for m in _SENTENCE.finditer(p[a:b]):
         s0 = a + m.start()
-        for c in re.finditer(r"[^；;]+[；;]?", m.group()):
+        for c in _CLAUSE.finditer(m.group()):
             c0, c1 = s0 + c.start(), s0 + c.end()
             if not _not_an_item(p[c0:c1]):
                 out.append((c0, c1))
