@@ -12,7 +12,7 @@ Character offsets (``Span``) always index ``Document.text``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal, NamedTuple, Union
 
 from .channel_types import ChannelType  # noqa: F401  (re-exported: the schema.md channel types, from their table)
 
@@ -27,13 +27,16 @@ Template = str
 """A registered template's name (``extract.tables.template.TEMPLATES``: "2021", "2019"), "legacy" or "unknown"."""
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     """One grid cell of a table, tied to the characters it came from.
 
     After rowspan/colspan expansion, the grid positions a merged cell covers
     all carry the merged cell's text and span, with ``merged=True`` on every
     copy but the top-left one.
+
+    A named tuple rather than a frozen dataclass (immutable all the same): a text report has
+    hundreds of cells, and a frozen dataclass's ``__init__`` made building them two thirds of
+    reading a text file.
     """
 
     text: str
