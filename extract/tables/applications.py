@@ -250,9 +250,12 @@ def read_applications(doc: Document, section: Section | None, template: Template
         cell_keys = _cell_keys(key, columns)
         if not kind and readings:
             rd = readings[0]
+            known.update(zip(cell_keys, rd.values))
+            if None not in rd.values and None not in rd.spans:    # the common case: every cell printed
+                spans.update(zip(cell_keys, rd.spans))
+                continue
             blanks = []
             for ck, v, s in zip(cell_keys, rd.values, rd.spans):
-                known[ck] = v  # type: ignore[assignment]
                 if v is None:
                     blanks.append(ck)
                 elif s is not None:
@@ -279,7 +282,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
 
     values: dict[str, dict[str, int | None]] = {}
     for key in apps.record_rows(merged):
-        values[key] = (dict(zip(all_columns, [known.get(k) for k in _cell_keys(key, all_columns)]))
+        values[key] = (dict(zip(all_columns, map(known.get, _cell_keys(key, all_columns))))
                        if key in row_keys else dict.fromkeys(all_columns))
     return TableResult(TABLE, values, spans_of(TABLE, spans), tuple(findings))
 

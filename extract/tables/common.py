@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 
 from ..types import Finding, Span, TableName
 from .rows import Tok
@@ -13,6 +14,13 @@ Value = int | float | None
 
 def token_value(t: Tok) -> Value:
     return t.value if t.kind in ("num", "run") else None
+
+
+# a token's value and span, read in C over a row's tokens (``token_value(t)`` is ``t.value``: only
+# num and run tokens carry one)
+_values = attrgetter("value")
+_spans = attrgetter("span")
+_kinds = attrgetter("kind")
 
 
 def run_token(toks: list[Tok], m: int) -> Tok | None:
@@ -30,6 +38,8 @@ def trim_edge_blanks(toks: list[Tok], m: int) -> list[Tok]:
     """A grid row's blank cells beyond its ``m`` columns, at its ends (trailing first): cells of a
     wider grid the table shares (two tables read as one; an unmerged label area), not values."""
     toks = list(toks)
+    if len(toks) <= m:
+        return toks
     while len(toks) > m and toks[-1].kind == "blank":
         toks.pop()
     while len(toks) > m and toks[0].kind == "blank":
@@ -50,10 +60,10 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
     (``20 0 0 0 02`` = 2,0,0,0,0,0,2). Signed runs (``88-720``) are runs too.
     """
     # a regular row (as many tokens as cells, none a signed run like 88-720) needs no grouping
-    maybe = len(toks) != m or any(t.kind == "run" and "-" in t.text for t in toks)
+    maybe = len(toks) != m or "run" in map(_kinds, toks) and any(t.kind == "run" and "-" in t.text for t in toks)
     if not maybe:    # ... and has its one reading, read as printed (the common case, built directly)
-        return [Reading(tuple([token_value(t) for t in toks]), tuple([t.span for t in toks]))], ""
-    groups = _digit_groups(toks) if maybe else None
+        return [Reading(tuple(map(_values, toks)), tuple(map(_spans, toks)))], ""
+    groups = _digit_groups(toks)
     signed = groups is not None and any("-" in g.lstrip("-") for g, _ in groups)   # 88-720: cells in one
     if groups is not None and (len(toks) != m or signed):
         digits = sum(len(g.replace("-", "")) for g, _ in groups)

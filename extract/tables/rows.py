@@ -11,7 +11,7 @@ table reader ever sees them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -19,7 +19,7 @@ from ..furniture import PAGE_NUMBER_CELL
 from ..ingest.formats import is_grid_format
 from ..textnorm import fold
 from .numbers import MAX_NUMBER_DIGITS, is_null_marker, parse_number
-from ..types import Document, Paragraph, Span, Table
+from ..types import Cell, Document, Paragraph, Span, Table
 
 TokKind = Literal["label", "num", "null", "blank", "run"]
 
@@ -32,12 +32,14 @@ class Tok(NamedTuple):
     text: str
     span: Span
     kind: TokKind
-    value: int | float | None = None
+    value: int | float | None = None     # None unless the kind is num or run
     unit: str | None = None     # a unit printed in the cell (``12.5万元``)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """A row's label tokens and value tokens. A named tuple for the reason ``Tok`` is one: a report
+    makes dozens, and a frozen dataclass's ``__init__`` cost as much as tokenising the row."""
+
     labels: tuple[Tok, ...]
     values: tuple[Tok, ...]     # after the last label token; edge blanks removed
     span: Span
@@ -47,8 +49,10 @@ class Row:
 
     @property
     def has_values(self) -> bool:
-        return any(t.kind in ("num", "null", "run") for t in self.values) or (
-            self.grid and bool(self.values))
+        return not _VALUE_KINDS.isdisjoint([t.kind for t in self.values]) or (self.grid and bool(self.values))
+
+
+_VALUE_KINDS = frozenset({"num", "null", "run"})
 
 
 # a label glued to its digits: 行政规范性文件77132470
@@ -111,25 +115,33 @@ _MEMO_CHARS = 48
 bound on their length bounds the memo's memory (a paragraph of running text is a cell too)."""
 
 
-def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
+_new_tuple = tuple.__new__
+"""Builds a named tuple from a tuple of its fields without its Python-level ``__new__`` (a frame per
+call): ``_make_row`` builds every token of every table row of a report."""
+
+
+def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | None:
+    """The row of ``cells``: ``(text, span, ...)`` tuples, a grid row's ``Cell``s or a line's text."""
     toks: list[Tok] = []
     labels: list[Tok] = []
     last_label = -1
-    filled = False
-    for text, span in cells:
+    blanks = 0
+    for cell in cells:
+        text = cell[0]
+        span = cell[1]
         if not text or text.isspace():
-            toks.append(Tok("", span, "blank"))
+            toks.append(_new_tuple(Tok, ("", span, "blank", None, None)))
+            blanks += 1
             continue
         a = span[0]
         for t, ta, tb, kind, v, unit in (_short_cell_shape(text) if len(text) <= _MEMO_CHARS else _shape(text)):
-            filled = True
-            tok = Tok(t, (a + ta, a + tb), kind, v, unit)
+            tok = _new_tuple(Tok, (t, (a + ta, a + tb), kind, v, unit))
             if kind == "label":
                 last_label = len(toks)
                 labels.append(tok)
             toks.append(tok)
-    if not filled:
-        return None
+    if len(toks) == blanks:
+        return None     # nothing but blank cells (or a cell of nothing but <br>)
     first = toks[0]
     if (labels and first.kind == "num" and len(toks) > 1 and toks[1] is labels[0]
             and labels[0].text[:1] in ".．、"):
@@ -149,8 +161,12 @@ def _make_row(cells: list[tuple[str, Span]], grid: bool) -> Row | None:
         span = (cells[0][1][0], cells[-1][1][1])
     else:
         span = cells[-1][1]   # a grid row's span has always been its last cell's; kept as it was
-    return Row(tuple(labels), tuple(vals), span, grid, fold("".join([t.text for t in labels])),
-               not grid and len(cells) == 1)
+    label = _fold_label(labels[0].text) if len(labels) == 1 else fold("".join([t.text for t in labels]))
+    return _new_tuple(Row, (tuple(labels), tuple(vals), span, grid, label, not grid and len(cells) == 1))
+
+
+_fold_label = lru_cache(maxsize=8192)(fold)
+"""``fold`` of a row's one label token, remembered: template labels recur in every report."""
 
 
 def _is_rect(table: Table) -> bool:
@@ -189,9 +205,9 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
             every = not empty and first_value == 0
             for r in block.rows:
                 if every:   # a text table's rows (no column to leave out): the common case
-                    cells = [(c.text, c.span) for c in r if not c.merged]
+                    cells = [c for c in r if not c.merged]
                 else:
-                    cells = [(c.text, c.span) for c in r if not c.merged and c.col not in empty
+                    cells = [c for c in r if not c.merged and c.col not in empty
                              and (c.col >= first_value or c.text.strip())]
                 if not cells or not (start <= cells[0][1][0] < end):
                     continue

@@ -17,6 +17,7 @@ import re
 import time
 from dataclasses import dataclass
 from math import comb
+from typing import NamedTuple
 
 from ..types import Span
 from .identities import Identity
@@ -41,8 +42,9 @@ MAX_RUN_DIGITS = 600
 Value = int | float | None
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
+    """One reading of a row (a named tuple, not a frozen dataclass: every row of every table has one)."""
+
     values: tuple[object, ...]            # Value or DERIVE, one per column
     spans: tuple[Span | None, ...]
 
