@@ -217,32 +217,26 @@ def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
         changed = False
         unsettled = []
         for idn in pending:
-            unknown = []
-            skip = False
-            for k in idn.keys:
-                v = vals.get(k)
-                if v is DERIVE:
-                    unknown.append(k)
-                elif v is None:
-                    skip = True
-                    break
-            if skip:
-                continue
-            unsettled.append(idn)
-            if len(unknown) > 1:
-                continue
-            lhs = [vals[k] for k in idn.lhs if vals[k] is not DERIVE]
-            rhs = [vals[k] for k in idn.rhs if vals[k] is not DERIVE]
-            if not unknown:
-                if not _close(sum(lhs), sum(rhs)):  # type: ignore[arg-type]
+            got = list(map(vals.get, idn.keys))     # lhs + rhs
+            if None in got:
+                continue                            # a null cell: settled
+            n = len(idn.lhs)
+            if DERIVE not in got:
+                if not _close(sum(got[:n]), sum(got[n:])):  # type: ignore[arg-type]
                     return False
-                unsettled.pop()
+                continue                            # held with every cell known: settled
+            unsettled.append(idn)
+            if got.count(DERIVE) > 1:
                 continue
-            u = unknown[0]
-            x = (sum(rhs) - sum(lhs)) if u in idn.lhs else (sum(lhs) - sum(rhs))  # type: ignore[arg-type]
+            i = got.index(DERIVE)
+            del got[i]
+            if i < n:     # the unknown is on the left
+                x = sum(got[n - 1:]) - sum(got[:n - 1])  # type: ignore[arg-type]
+            else:
+                x = sum(got[:n]) - sum(got[n:])  # type: ignore[arg-type]
             if x < 0 or (isinstance(x, float) and not x.is_integer()):
                 return False
-            vals[u] = int(x)
+            vals[idn.keys[i]] = int(x)
             changed = True
         pending = unsettled
     return True
@@ -251,16 +245,15 @@ def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
 def _assign(base: dict[str, object], rows: list[Irregular], combo: tuple[Reading, ...]) -> dict[str, object]:
     vals = dict(base)
     for irr, rd in zip(rows, combo):
-        for k, v in zip(irr.columns, rd.values):
-            vals[k] = v
+        vals.update(zip(irr.columns, rd.values))
     return vals
 
 
 def _consistent(vals: dict[str, object], identities: list[Identity], cells: list[str]) -> tuple | None:
     if not propagate(vals, identities):
         return None
-    out = tuple(vals[k] for k in cells)
-    if any(v is DERIVE for v in out):
+    out = tuple(map(vals.__getitem__, cells))
+    if DERIVE in out:
         return None  # a cell that no identity determines: that reading cannot be read
     return out
 
@@ -313,6 +306,9 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
     relevant = [i for i in identities if not touched.isdisjoint(i.keys)]
     # each relevant identity with its cells that are not known (regular cells)
     unknown = [(i, frozenset(k for k in i.keys if k not in known)) for i in relevant]
+    # every reading is tried on a copy of the known cells: only of those the identities read
+    needed = {k for i in relevant for k in i.keys}
+    base = {k: v for k, v in known.items() if k in needed}
 
     # 1. each row alone, with the identities that involve only known cells and this row
     survivors: list[list[Reading]] = []
@@ -322,10 +318,11 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
         keep: dict[tuple, Reading] = {}
         for rd in irr.readings:
             clock.tick()
-            vals = _assign(known, [irr], (rd,))
+            vals = _assign(base, [irr], (rd,))
             if propagate(vals, local):
                 # readings that the row's own identities turn into the same values are one reading
-                keep.setdefault(tuple(id(v) if v is DERIVE else v for v in (vals[k] for k in irr.columns)), rd)
+                got = tuple(map(vals.__getitem__, irr.columns))
+                keep.setdefault(tuple(id(v) if v is DERIVE else v for v in got) if DERIVE in got else got, rd)
         survivors.append(list(keep.values()))
 
     if any(not s for s in survivors):
@@ -340,7 +337,7 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
     if total <= MAX_JOINT:
         for combo in itertools.product(*survivors):
             clock.tick()
-            vals = _assign(known, rows, combo)
+            vals = _assign(base, rows, combo)
             out = _consistent(vals, relevant, cells)
             if out is not None and out not in solutions:
                 solutions[out] = combo
@@ -355,7 +352,7 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
             distinct: dict[tuple, Reading] = {}
             for rd in keep:
                 clock.tick()
-                vals = _assign(known, [irr], (rd,))
+                vals = _assign(base, [irr], (rd,))
                 out = _consistent(vals, relevant, list(irr.columns))
                 if out is not None:
                     distinct.setdefault(out, rd)
