@@ -607,6 +607,7 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
     import pdfplumber
 
     from . import ocr as _ocr
+    from .pdf_content import layout
 
     mode = _ocr.ocr_mode(ocr)
     try:
@@ -617,6 +618,7 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
         try:
             pages = pdf.pages
             for p in pages:
+                layout(p)
                 _lean_chars(p)
             blank = [not p.chars for p in pages]
             scanned = ([i for i, b in enumerate(blank) if b] if mode == "auto" else
