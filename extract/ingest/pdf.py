@@ -646,7 +646,7 @@ def read_pdf(data: bytes, path: str | None = None, *, ruled: TableSettings = RUL
     return _document(per_page, heights, offsets, path=path, format="pdf", scans=scans)
 
 
-_PLAIN = (float, int, bool, str, type(None))
+_PLAIN = frozenset((float, int, bool, str, type(None)))
 
 
 def _lean_chars(page) -> None:
@@ -677,11 +677,14 @@ def _lean_chars(page) -> None:
         except TypeError:                # an unhashable name
             return resolve_and_decode(name)
 
+    def resolved(v):
+        # a character's matrix is a tuple of numbers: resolve_all would copy it, element by element
+        if type(v) is tuple and all(type(x) in _PLAIN for x in v):
+            return v
+        return resolve_all(v)
+
     def convert(obj) -> dict:
-        attr = {}
-        for k, v in obj.__dict__.items():
-            if k in ALL_ATTRS:
-                attr[k] = v if type(v) in _PLAIN else resolve_all(v)
+        attr = {k: v if type(v) in _PLAIN else resolved(v) for k, v in obj.__dict__.items() if k in ALL_ATTRS}
         attr["object_type"] = "char"
         attr["page_number"] = number
         for cs in ("ncs", "scs"):
