@@ -20,7 +20,7 @@ from pdfminer.pdfparser import PDFParser  # noqa: E402
 from pdfminer.pdftypes import PDFStream, list_value, resolve1, stream_value  # noqa: E402
 from pdfminer.psparser import PSEOF, PSKeyword, PSLiteral  # noqa: E402
 
-from extract.ingest.pdf_content import content_objects  # noqa: E402
+from extract.ingest.pdf_content import MAX_BYTES, content_objects  # noqa: E402
 
 
 def typed(obj):
@@ -94,6 +94,7 @@ LEFT_TO_PDFMINER = [
     pytest.param([b"(a\\\r\nb) Tj"], id="escaped CRLF (pdfminer's buffer decides)"),
     pytest.param([b"1 0 0 RG /", b"F1 12 Tf"], id="name split across streams"),
     pytest.param([b"q ) Q ; *"], id="stray delimiter"),
+    pytest.param([b"q Q\n" * (MAX_BYTES // 8 + 1)] * 2, id="more than MAX_BYTES in all (pdfminer streams it)"),
 ]
 
 

@@ -18,7 +18,7 @@ from pdfminer.pdfinterp import PDFPageInterpreter
 from pdfminer.psparser import KWD, LIT, PSKeyword, PSLiteral, keyword_name, literal_name
 from pdfminer.pdftypes import stream_value
 
-__all__ = ["content_objects", "Interpreter", "layout"]
+__all__ = ["content_objects", "Interpreter", "layout", "MAX_BYTES"]
 
 # One token per match, after whitespace (pdfminer also skips NUL between tokens). The groups:
 _NUM, _NAME, _KEYWORD, _STRING, _DICT, _HEX, _DICT_END, _DELIM, _COMMENT, _OTHER = range(1, 11)
@@ -41,6 +41,10 @@ _ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|.))", re.DOTALL)
 _NAMED = {b"b": b"\b", b"t": b"\t", b"n": b"\n", b"f": b"\f", b"r": b"\r",
           b"(": b"(", b")": b")", b"\\": b"\\"}
 _SPACE = re.compile(rb"\s")
+
+MAX_BYTES = 1 << 20
+"""Content larger than this (a page of a drawing or a map: a report page's is 10-100 kB) is left to
+pdfminer, which reads it as it runs it: read here, every object of it would be held at once."""
 
 _TRUE, _FALSE = b"true", b"false"
 _INLINE_IMAGE = (b"BI", b"ID")     # pdfminer's parser reads the image data between ID and EI raw
@@ -69,7 +73,9 @@ def _hex(digits: bytes) -> bytes:
 def content_objects(streams: list[bytes]) -> list | None:
     """The operands and operators (``PSKeyword``) of the decoded streams, in order, as pdfminer's
     ``PDFContentParser`` gives them (arrays as lists, dictionaries as dicts); None where the
-    streams hold something this reader leaves to pdfminer."""
+    streams hold something this reader leaves to pdfminer, or more than ``MAX_BYTES``."""
+    if sum(len(data) for data in streams) > MAX_BYTES:
+        return None
     out: list = []
     open_: list[tuple[bytes, list]] = []       # the arrays, dictionaries and procedures being read
     cur = out
