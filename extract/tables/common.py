@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from operator import attrgetter
 
 from ..types import Finding, Span, TableName
@@ -110,10 +111,16 @@ _BASIS = {
 }
 
 
+@lru_cache(maxsize=1024)
+def _table_keys(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """``keys`` prefixed with their table's name: made once per row and column set."""
+    return tuple(f"{table}.{k}" for k in keys)
+
+
 def irregular_finding(table: TableName, irr: Irregular, label: str, resolved: bool, survivors: int,
                       derived: tuple[str, ...] = (), values: dict | None = None,
                       basis: str = "identities") -> Finding:
-    cells = tuple(f"{table}.{c}" for c in irr.columns)
+    cells = _table_keys(table, irr.columns)
     what = ("its cells ran together into one run of digits" if irr.kind == "run"
             else f"it has {irr.detail}")
     check = f"{table}.unseparated_cells" if irr.kind == "run" else f"{table}.irregular_row"

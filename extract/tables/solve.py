@@ -196,6 +196,10 @@ def group_readings(groups: list[tuple[str, int]], m: int) -> list[Reading] | Non
 
 def _digit_per_cell(groups: list[tuple[str, int]]) -> Reading:
     """The reading of runs of digits that puts each digit in a cell of its own."""
+    if len(groups) == 1:    # one run (the common case), read in C
+        text, start = groups[0]
+        return Reading(tuple(map(int, text)), tuple(zip(range(start, start + len(text)),
+                                                        range(start + 1, start + len(text) + 1))))
     return Reading(tuple(int(c) for text, _ in groups for c in text),
                    tuple((start + i, start + i + 1) for text, start in groups for i in range(len(text))))
 
@@ -309,6 +313,13 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
     # every reading is tried on a copy of the known cells: only of those the identities read
     needed = {k for i in relevant for k in i.keys}
     base = {k: v for k, v in known.items() if k in needed}
+
+    # 0. every row read one way only (a text dump's runs of as many digits as cells): when those
+    # readings fit every identity together, they are the one solution steps 1 and 2 would find
+    if all(len(r.readings) == 1 and DERIVE not in r.readings[0].values for r in rows):
+        combo = tuple(r.readings[0] for r in rows)
+        if propagate(_assign(base, rows, combo), relevant):
+            return [_resolution(irr, {rd.values: rd}, joint=1) for irr, rd in zip(rows, combo)]
 
     # 1. each row alone, with the identities that involve only known cells and this row
     survivors: list[list[Reading]] = []
@@ -425,6 +436,7 @@ def _resolution(irr: Irregular, distinct: dict[tuple, Reading], joint: int | Non
     if len(distinct) != 1:
         return Resolution(irr.row, None, {}, survivors=len(distinct))
     (vals, rd), = distinct.items()
-    spans = {k: s for k, s in zip(irr.columns, rd.spans) if s is not None}
-    derived = tuple(k for k, v in zip(irr.columns, rd.values) if v is DERIVE)
+    spans = ({k: s for k, s in zip(irr.columns, rd.spans) if s is not None} if None in rd.spans
+             else dict(zip(irr.columns, rd.spans)))
+    derived = tuple(k for k, v in zip(irr.columns, rd.values) if v is DERIVE) if DERIVE in rd.values else ()
     return Resolution(irr.row, dict(zip(irr.columns, vals)), spans, derived, survivors=1, basis=basis)
