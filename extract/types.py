@@ -46,9 +46,10 @@ class Cell(NamedTuple):
     merged: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Paragraph:
-    """A run of running text (one line of a text file, one block of HTML)."""
+class Paragraph(NamedTuple):
+    """A run of running text (one line of a text file, one block of HTML).
+
+    A named tuple for the reason ``Cell`` is one: a text report has dozens."""
 
     text: str
     span: Span

@@ -196,28 +196,30 @@ def document_from_text(text: str, *, format: str = "text", path: str | None = No
 
     pos = 0
     for line in text.split("\n"):
-        start, end = pos, pos + len(line)
+        start = pos
+        end = start + len(line)
         pos = end + 1
         if markdown and rows and _PIPE_SEPARATOR.match(line):
             table_end = end
             continue
-        cells: tuple[Cell, ...] | None = None
-        lines: list[tuple[Cell, ...]] = []
         if "\t" in line:
-            lines = [_tab_cells(line, start, len(rows))]
-        elif markdown and _PIPE_ROW.match(line) and not _PIPE_SEPARATOR.match(line):
-            cells = _pipe_cells(line, start, len(rows))
-            lines = _br_lines(cells, len(rows)) if "<br" in line else [cells]
-        if lines:
             if not rows:
                 table_start = start
-            rows.extend(lines)
+            rows.append(_tab_cells(line, start, len(rows)))
             table_end = end
             continue
-        flush_table()
+        if markdown and _PIPE_ROW.match(line) and not _PIPE_SEPARATOR.match(line):
+            cells = _pipe_cells(line, start, len(rows))
+            if not rows:
+                table_start = start
+            rows.extend(_br_lines(cells, len(rows)) if "<br" in line else [cells])
+            table_end = end
+            continue
+        if rows:
+            flush_table()
         stripped = line.strip()
         if stripped:
             s = start + (len(line) - len(line.lstrip()))
-            blocks.append(Paragraph(text=stripped, span=(s, s + len(stripped))))
+            blocks.append(Paragraph(stripped, (s, s + len(stripped))))
     flush_table()
     return Document(text=text, blocks=tuple(blocks), format=format, encoding=encoding, path=path)
