@@ -10,6 +10,7 @@ paragraph and cell spans index that text.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from ..errors import IngestError, UnsupportedFormat
@@ -46,7 +47,7 @@ def load_with_bytes(path: str | os.PathLike) -> tuple[Document, bytes]:
         raise IngestError("file not found", path=sp) from None
     except OSError as e:
         raise IngestError(f"cannot read file ({e.strerror})", path=sp) from None
-    if p.is_dir():
+    if stat.S_ISDIR(st.st_mode):     # from the stat above: Path.is_dir() would stat the file again
         raise IngestError("is a folder, not a file", path=sp)
     size = st.st_size
     if size == 0:

@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from ..textnorm import fold, strip_enumerators
 from ..types import Document, Finding, Section, TableResult
-from .common import blank_finding, irregular_finding, readings_for, spans_of, token_value, trim_edge_blanks
+from .common import (blank_finding, irregular_finding, readings_for, span_of, spans_of, table_keys, token_value,
+                     trim_edge_blanks, value_of)
 from .identities import application_identities
 from .rows import Row, rows_in
 from .solve import Irregular, solve
@@ -227,7 +228,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
     m = len(columns)
 
     known: dict[str, int | float | None] = {}
-    spans: dict[str, tuple[int, int]] = {}
+    spans: dict[str, tuple[int, int]] = {}     # by the cell's full key (applications.new_received.total)
     irregular: list[Irregular] = []
     for key in row_keys:
         row = matched.get(key)
@@ -235,6 +236,13 @@ def read_applications(doc: Document, section: Section | None, template: Template
             findings.append(Finding(check=f"{TABLE}.row_missing", severity="error", table=TABLE,
                                     cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
                                     message=f"row {labels[key]} was not found; its cells are null"))
+            continue
+        cell_keys = _cell_keys(key, columns)
+        if len(row.values) == m and all(t.kind == "num" and type(t.value) is int and t.value >= 0
+                                        for t in row.values):
+            # the common case, read as printed: a count of its own in every column
+            known.update(zip(cell_keys, map(value_of, row.values)))
+            spans.update(zip(table_keys(TABLE, cell_keys), map(span_of, row.values)))
             continue
         toks = trim_edge_blanks(list(row.values), m)
         bad = [t for t in toks if t.kind == "num" and (isinstance(t.value, float) or (t.value or 0) < 0)
@@ -247,19 +255,15 @@ def read_applications(doc: Document, section: Section | None, template: Template
                                     message=f"row {labels[key]}: {shown!r} is not a count"))
             continue
         readings, kind = readings_for(toks, m, loose=row.loose)
-        cell_keys = _cell_keys(key, columns)
         if not kind and readings:
             rd = readings[0]
             known.update(zip(cell_keys, rd.values))
-            if None not in rd.values and None not in rd.spans:    # the common case: every cell printed
-                spans.update(zip(cell_keys, rd.spans))
-                continue
             blanks = []
-            for ck, v, s in zip(cell_keys, rd.values, rd.spans):
+            for ck, tk, v, s in zip(cell_keys, table_keys(TABLE, cell_keys), rd.values, rd.spans):
                 if v is None:
                     blanks.append(ck)
                 elif s is not None:
-                    spans[ck] = s
+                    spans[tk] = s
             if blanks:
                 findings.append(blank_finding(TABLE, labels[key], blanks))
             continue
@@ -273,7 +277,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
                                          res.basis))
         if ok:
             known.update(res.values)  # type: ignore[arg-type]
-            spans.update(res.spans)
+            spans.update(spans_of(TABLE, res.spans))
         else:
             known.update({k: None for k in irr.columns})
 
@@ -284,7 +288,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
     for key in apps.record_rows(merged):
         values[key] = (dict(zip(all_columns, map(known.get, _cell_keys(key, all_columns))))
                        if key in row_keys else dict.fromkeys(all_columns))
-    return TableResult(TABLE, values, spans_of(TABLE, spans), tuple(findings))
+    return TableResult(TABLE, values, spans, tuple(findings))
 
 
 __all__ = ["read_applications", "match_row", "header_columns", "token_value"]

@@ -17,11 +17,11 @@ def token_value(t: Tok) -> Value:
     return t.value if t.kind in ("num", "run") else None
 
 
-# a token's value and span, read in C over a row's tokens (``token_value(t)`` is ``t.value``: only
-# num and run tokens carry one)
-_values = attrgetter("value")
-_spans = attrgetter("span")
-_kinds = attrgetter("kind")
+# a token's value, span and kind, read in C over a row's tokens (``value_of(t)`` is ``token_value(t)``:
+# only num and run tokens carry a value)
+value_of = attrgetter("value")
+span_of = attrgetter("span")
+kind_of = attrgetter("kind")
 
 
 def run_token(toks: list[Tok], m: int) -> Tok | None:
@@ -61,9 +61,9 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
     (``20 0 0 0 02`` = 2,0,0,0,0,0,2). Signed runs (``88-720``) are runs too.
     """
     # a regular row (as many tokens as cells, none a signed run like 88-720) needs no grouping
-    maybe = len(toks) != m or "run" in map(_kinds, toks) and any(t.kind == "run" and "-" in t.text for t in toks)
+    maybe = len(toks) != m or "run" in map(kind_of, toks) and any(t.kind == "run" and "-" in t.text for t in toks)
     if not maybe:    # ... and has its one reading, read as printed (the common case, built directly)
-        return [Reading(tuple(map(_values, toks)), tuple(map(_spans, toks)))], ""
+        return [Reading(tuple(map(value_of, toks)), tuple(map(span_of, toks)))], ""
     groups = _digit_groups(toks)
     signed = groups is not None and any("-" in g.lstrip("-") for g, _ in groups)   # 88-720: cells in one
     if groups is not None and (len(toks) != m or signed):
@@ -112,7 +112,7 @@ _BASIS = {
 
 
 @lru_cache(maxsize=1024)
-def _table_keys(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+def table_keys(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
     """``keys`` prefixed with their table's name: made once per row and column set."""
     return tuple(f"{table}.{k}" for k in keys)
 
@@ -120,7 +120,7 @@ def _table_keys(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
 def irregular_finding(table: TableName, irr: Irregular, label: str, resolved: bool, survivors: int,
                       derived: tuple[str, ...] = (), values: dict | None = None,
                       basis: str = "identities") -> Finding:
-    cells = _table_keys(table, irr.columns)
+    cells = table_keys(table, irr.columns)
     what = ("its cells ran together into one run of digits" if irr.kind == "run"
             else f"it has {irr.detail}")
     check = f"{table}.unseparated_cells" if irr.kind == "run" else f"{table}.irregular_row"
