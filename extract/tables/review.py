@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..types import Document, Finding, Section, TableResult
 from .common import blank_finding, irregular_finding, readings_for, spans_of, trim_edge_blanks
 from .identities import review_identities
@@ -21,10 +23,16 @@ def _group_of(label: str, review: ReviewSpec) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def _keys(review: ReviewSpec) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The column keys, and the value keys group by group (``administrative_review.upheld``)."""
+    cols = tuple(k for k, _ in review.columns)
+    return cols, tuple(f"{g}.{c}" for g, _ in review.groups for c in cols)
+
+
 def read_review(doc: Document, section: Section | None, template: TemplateSpec) -> TableResult:
     review = template.review
-    cols = tuple(k for k, _ in review.columns)
-    keys = tuple(f"{g}.{c}" for g, _ in review.groups for c in cols)
+    cols, keys = _keys(review)
     if section is None:
         return TableResult(TABLE, None, findings=(Finding(
             check=f"{TABLE}.missing", severity="error", table=TABLE,
@@ -80,17 +88,19 @@ def read_review(doc: Document, section: Section | None, template: TemplateSpec) 
         if ok:
             known.update(res.values)
             spans.update(res.spans)
-    values = {g: {c: known.get(f"{g}.{c}") for c in cols} for g, _ in review.groups}
+    n = len(cols)       # keys are group by group, column by column
+    values = {g: dict(zip(cols, map(known.get, keys[i * n:(i + 1) * n]))) for i, (g, _) in enumerate(review.groups)}
     return TableResult(TABLE, values, spans_of(TABLE, spans), tuple(findings))
 
 
 _HEADER_CHARS = frozenset("".join(_HEADER_WORDS) + "未经直接")
+_HEADER_WORDS_LONGEST_FIRST = sorted(_HEADER_WORDS, key=len, reverse=True)
 
 
 def _is_header_label(label: str) -> bool:
     if all(c in _HEADER_CHARS for c in label):
         return True      # header words broken over lines (结果 维 / 持): only their characters are left
     rest = label
-    for w in sorted(_HEADER_WORDS, key=len, reverse=True):
+    for w in _HEADER_WORDS_LONGEST_FIRST:
         rest = rest.replace(w, "")
     return len(rest) <= 2
