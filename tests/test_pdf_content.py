@@ -125,3 +125,56 @@ def test_corpus_pages_read_as_pdfminer_reads_them(tmp_path):
                     assert typed(mine) == typed(pdfminer_objects(streams)), path.name
                     checked += 1
     assert checked > 50
+
+
+def _mixed_pdf(path: Path) -> Path:
+    """A page with what reports carry besides text: a form XObject drawn twice, an inline image, rules."""
+    from PIL import Image
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    c.beginForm("stamp")
+    c.setFont("STSong-Light", 9)
+    c.drawString(0, 0, "印章（表单对象）")
+    c.rect(0, -4, 80, 16)
+    c.endForm()
+    c.setFont("STSong-Light", 12)
+    c.drawString(72, 760, "一、总体情况 (1) \\ 2")
+    c.doForm("stamp")
+    c.translate(200, 500)
+    c.doForm("stamp")
+    c.drawInlineImage(Image.new("RGB", (4, 4), (200, 10, 10)), 0, 100, 40, 40)
+    c.line(0, 0, 300, 0)
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_pages_lay_out_as_pdfplumber_does(tmp_path):
+    """The fast path (and its fallback, taken here for the inline image) gives pdfplumber's objects."""
+    pytest.importorskip("reportlab")
+    import pdfplumber
+
+    from extract.ingest.pdf_content import layout
+
+    path = _mixed_pdf(tmp_path / "mixed.pdf")
+
+    def objects(fast: bool) -> dict:
+        with pdfplumber.open(path) as pdf:
+            out = {}
+            for page in pdf.pages:
+                if fast:
+                    layout(page)
+                for kind, objs in page.objects.items():
+                    # an inline image's name is the id() of its stream object
+                    out.setdefault(kind, []).extend(
+                        {k: v for k, v in o.items() if kind != "image" or k not in ("stream", "name")}
+                        for o in objs)
+            return out
+
+    theirs = objects(False)
+    assert {"char", "rect", "line", "image"} <= set(theirs)
+    assert objects(True) == theirs

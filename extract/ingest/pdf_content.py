@@ -161,13 +161,16 @@ class Interpreter(PDFPageInterpreter):
     def execute(self, streams) -> None:
         resolved = [stream_value(s) for s in streams]
         # an inline stream, or one already being run above this one: pdfminer warns and skips it
-        if any(s.objid is None or s.objid in self.parent_stream_ids for s in resolved):
+        # (older pdfminer.six releases have neither the check nor these attributes)
+        running = getattr(self, "parent_stream_ids", ())
+        if any(s.objid is None or s.objid in running for s in resolved):
             return super().execute(streams)
         objs = content_objects([s.get_data() for s in resolved])
         if objs is None:
             return super().execute(streams)
-        self.stream_ids.clear()
-        self.stream_ids.update(s.objid for s in resolved)
+        if hasattr(self, "stream_ids"):
+            self.stream_ids.clear()
+            self.stream_ids.update(s.objid for s in resolved)
         methods = self._methods
         for obj in objs:
             if type(obj) is not PSKeyword:
