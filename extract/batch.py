@@ -28,15 +28,16 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, FileTimedOut, MemoryLimitExceeded, XxgkError
+from .export import EncodedRecord, brief_of
 from .ingest import FORMATS, report_suffixes, sniff_format
 from .meta import TITLE_CUE
 from .narrative import NarrativeExtractor, make_extractor
@@ -317,14 +318,17 @@ def _out_of_memory(path: str, megabytes: int | None) -> Record:
 
 
 def _parse_chunk(paths: list[str], slot: int, parse, file_timeout: float | None,
-                 as_dict: dict | None = None) -> tuple[list, int | None]:
+                 finish: Callable[[Record], Any] | None = None,
+                 ids: list[str | None] | None = None) -> tuple[list, int | None, list[float | None]]:
     """Runs in a worker: ``parse`` (``_parse_one``) each path, each under the per-file time limit,
-    noting in shared memory which file it is on and since when. Returns the records (with
-    ``as_dict``: ``Record.to_dict(**as_dict)`` of each) and ``None``; or, where a file of a chunk of
-    several takes longer than ``SLOW_FILE_S`` (short of its time limit), the records before it and
-    its index: it is given up, to run alone, so the files done are not held back behind it."""
+    noting in shared memory which file it is on and since when. Returns the records (each with its
+    id from ``ids``, and as ``finish(record)`` when given), ``None`` and each file's seconds; or, where
+    a file of a chunk of several takes longer than ``SLOW_FILE_S`` (short of its time limit), the
+    records before it and its index: it is given up, to run alone, so the files done are not held
+    back behind it."""
     progress = _WORKER_PROGRESS
     out: list = []
+    seconds: list[float | None] = []
     slow = SLOW_FILE_S if len(paths) > 1 and (not file_timeout or SLOW_FILE_S < file_timeout) else None
     for i, p in enumerate(paths):
         if progress is not None:
@@ -334,14 +338,26 @@ def _parse_chunk(paths: list[str], slot: int, parse, file_timeout: float | None,
             rec = _with_alarm(parse, p, slow or file_timeout)
         except _Deadline:
             if slow is not None:
-                return out, i
+                return out, i, seconds
             rec = _timed_out(p, file_timeout or 0, "the parse was interrupted")
         except MemoryError:             # outside safe_parse_file's own handling
             rec = _out_of_memory(p, _WORKER_MEMORY_MB)
-        out.append(rec.to_dict(**as_dict) if as_dict is not None else rec)
+        seconds.append(rec.seconds)
+        out.append(_finished(rec, ids[i] if ids is not None else None, finish))
     if progress is not None:
         progress[2 * slot + 1] = 0.0
-    return out, None
+    return out, None, seconds
+
+
+def _finished(rec: Record, rid: str | None, finish: Callable[[Record], Any] | None) -> Any:
+    """The record with its batch id (``rid``; ``None``: its own), as ``finish`` makes it."""
+    if rid is not None and rec.id != rid:
+        rec = replace(rec, id=rid)
+    return finish(rec) if finish is not None else rec
+
+
+def _to_dict(rec: Record, include_text: bool) -> dict:
+    return rec.to_dict(include_text=include_text)
 
 
 def _with_alarm(parse, p: str, seconds: float | None) -> Record:
@@ -404,7 +420,8 @@ class _Pool:
     """The pebble pool, the chunks in flight and the shared progress memory."""
 
     def __init__(self, jobs: int, narrative: str | None, file_timeout: float | None,
-                 memory_limit_mb: int | None, as_dict: dict | None = None) -> None:
+                 memory_limit_mb: int | None, finish: Callable[[Record], Any] | None = None,
+                 ids: Mapping[str, str] | None = None) -> None:
         from multiprocessing import get_context
 
         import pebble
@@ -415,7 +432,8 @@ class _Pool:
         self.progress = ctx.Array("d", 2 * len(self.slots), lock=False)
         self.file_timeout = file_timeout
         self.memory_limit_mb = memory_limit_mb
-        self.as_dict = as_dict
+        self.finish = finish
+        self.ids = ids
         self.mean_s: float | None = None             # seconds a file takes, a running mean
         self.retried: set[str] = set()               # files rerun once after the pool broke
         self._start = lambda: pebble.ProcessPool(max_workers=jobs, context=ctx, initializer=_init_worker,
@@ -429,7 +447,8 @@ class _Pool:
         timeout = None
         if self.file_timeout:    # a backstop; the watch in ``result`` acts first
             timeout = len(paths) * self.file_timeout + 4 * _STUCK_GRACE_S
-        args = (paths, slot, _parse_one, self.file_timeout, self.as_dict)
+        ids = [self.ids.get(p) for p in paths] if self.ids is not None else None
+        args = (paths, slot, _parse_one, self.file_timeout, self.finish, ids)
         try:
             fut = self.pool.schedule(_parse_chunk, args, timeout=timeout)
         except RuntimeError:
@@ -448,9 +467,8 @@ class _Pool:
             return 1             # until a file's time is known (a batch of PDFs goes one by one)
         return max(1, min(CHUNK_FILES, int(CHUNK_SECONDS / max(self.mean_s, 1e-6))))
 
-    def _note(self, recs: list) -> None:
-        for r in recs:
-            s = r.get("seconds") if isinstance(r, dict) else r.seconds
+    def _note(self, seconds: list[float | None]) -> None:
+        for s in seconds:
             if s is not None:
                 self.mean_s = s if self.mean_s is None else 0.9 * self.mean_s + 0.1 * s
 
@@ -471,9 +489,9 @@ class _Pool:
         paths, slot, fut = chunk
         while True:
             try:
-                recs, stop = fut.result(timeout=0.25 if self.file_timeout else None)
+                recs, stop, seconds = fut.result(timeout=0.25 if self.file_timeout else None)
                 self.slots.append(slot)
-                self._note(recs)
+                self._note(seconds)
                 yield from recs
                 if stop is not None:
                     # a slow file, given up in the chunk: alone now, with the whole time limit
@@ -523,7 +541,7 @@ class _Pool:
             bad = _failed(p, failure)
         if at:
             yield from self.results(self.schedule(paths[:at]), inflight)
-        yield bad.to_dict(**self.as_dict) if self.as_dict is not None else bad
+        yield _finished(bad, self.ids.get(p) if self.ids is not None else None, self.finish)
         if at + 1 < len(paths):
             yield from self.results(self.schedule(paths[at + 1:]), inflight)
 
@@ -537,13 +555,13 @@ class _Pool:
 
 def _iter_processes(paths: Iterable[str], jobs: int, narrative: str | None,
                     file_timeout: float | None, memory_limit_mb: int | None,
-                    as_dict: dict | None = None) -> Iterator:
+                    finish: Callable[[Record], Any] | None = None, ids: Mapping[str, str] | None = None) -> Iterator:
     from pebble import ProcessExpired
 
     if narrative == "rules":
         from .narrative.nlp import prepare
         prepare()                # the lexicon cache, built here once rather than by every worker
-    pool = _Pool(jobs, narrative, file_timeout, memory_limit_mb, as_dict)
+    pool = _Pool(jobs, narrative, file_timeout, memory_limit_mb, finish, ids)
     try:
         try:
             pool.pool.schedule(_ping).result(timeout=WORKER_START_TIMEOUT_S)
@@ -631,17 +649,8 @@ def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     Ids are ``extract.pipeline.batch_ids(paths)`` unless ``ids`` (``{os.fspath(path): id}``)
     gives them. Other arguments as in ``_iter_batch``.
     """
-    paths = [os.fspath(p) for p in paths]
-    ids = ids if ids is not None else batch_ids(paths)
-    records = _iter_batch(paths, jobs=jobs, narrative=narrative, llm_concurrency=llm_concurrency,
-                          llm=llm, file_timeout=file_timeout,
-                          memory_limit_mb=memory_limit_mb)
-    try:
-        for p, rec in zip(paths, records):   # records come in input order
-            rid = ids.get(p, rec.id)
-            yield rec if rec.id == rid else replace(rec, id=rid)
-    finally:
-        records.close()
+    return iter_batch_map(None, paths, jobs=jobs, narrative=narrative, llm_concurrency=llm_concurrency,
+                          llm=llm, ids=ids, file_timeout=file_timeout, memory_limit_mb=memory_limit_mb)
 
 
 def iter_batch_dicts(paths: Iterable[str | os.PathLike], *, include_text: bool = False, jobs: int = 1,
@@ -650,27 +659,38 @@ def iter_batch_dicts(paths: Iterable[str | os.PathLike], *, include_text: bool =
                      file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
                      memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> Iterator[dict]:
     """``iter_batch`` giving each record as ``Record.to_dict(include_text=...)``, made in the worker
-    processes: what the CLI writes. Plain data crosses between processes faster than a Record."""
+    processes. Plain data crosses between processes faster than a Record."""
+    return iter_batch_map(partial(_to_dict, include_text=include_text), paths, jobs=jobs, narrative=narrative,
+                          llm_concurrency=llm_concurrency, llm=llm, ids=ids, file_timeout=file_timeout,
+                          memory_limit_mb=memory_limit_mb)
+
+
+def iter_batch_map(fn: Callable[[Record], Any] | None, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
+                   narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
+                   llm: LLMConfig | None = None, ids: Mapping[str, str] | None = None,
+                   file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
+                   memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> Iterator:
+    """``fn(record)`` of each record of ``iter_batch``, in input order, run where the record was parsed:
+    in the worker processes with ``jobs`` > 1, so ``fn`` must be picklable (a module-level function,
+    or a ``functools.partial`` of one) and what it returns too. The CLI passes
+    ``OutputWriter.encoder()``: the workers encode the output, this process only writes it.
+    ``fn=None``: the records themselves.
+    """
     paths = [os.fspath(p) for p in paths]
     ids = ids if ids is not None else batch_ids(paths)
-    records = _iter_batch(paths, jobs=jobs, narrative=narrative, llm_concurrency=llm_concurrency,
-                          llm=llm, file_timeout=file_timeout,
-                          memory_limit_mb=memory_limit_mb, as_dict={"include_text": include_text})
-    try:
-        for p, d in zip(paths, records):     # records come in input order
-            d["id"] = ids.get(p, d["id"])
-            yield d
-    finally:
-        records.close()
+    return _iter_batch(paths, jobs=jobs, narrative=narrative, llm_concurrency=llm_concurrency,
+                       llm=llm, file_timeout=file_timeout, memory_limit_mb=memory_limit_mb,
+                       finish=fn, ids=ids)
 
 
-def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
+def _iter_batch(paths: list[str], *, jobs: int = 1,
                 narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
                 llm: LLMConfig | None = None, file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
                 memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
-                as_dict: dict | None = None) -> Iterator[Record]:
-    """One record per path, in input order, parsed in parallel (with ``as_dict``: each as
-    ``Record.to_dict(**as_dict)``, made where it was parsed).
+                finish: Callable[[Record], Any] | None = None,
+                ids: Mapping[str, str] | None = None) -> Iterator:
+    """One record per path, in input order, parsed in parallel, each with its id from ``ids`` (a path
+    not in it: the record's own), as ``finish(record)`` (made where it was parsed) when given.
 
     ``narrative`` is ``"rules"``, ``"llm"``, ``"none"`` or an extractor object, as
     ``extract.narrative.make_extractor`` takes it (``llm``: the configuration of ``"llm"``;
@@ -692,37 +712,35 @@ def _iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
         raise ConfigError(f"file_timeout must be positive seconds or None (got {file_timeout})")
     file_timeout = file_timeout or None
     extractor = make_extractor(narrative, llm=llm)   # fail fast, in this process
+    ids = ids if ids is not None else {}
     if narrative == "llm" or (extractor is not None and not isinstance(narrative, str)):
-        yield from _converted(_iter_threads(paths, extractor, max(1, llm_concurrency)), as_dict)
+        records = _iter_threads(paths, extractor, max(1, llm_concurrency))
+        try:
+            for p, rec in zip(paths, records):
+                yield _finished(rec, ids.get(p), finish)
+        finally:
+            records.close()
         return
     if jobs == 1:
         arg = extractor if extractor is not None else "none"
         for p in paths:
-            rec = _parse_in_process(os.fspath(p), arg, file_timeout)
-            yield rec.to_dict(**as_dict) if as_dict is not None else rec
+            yield _finished(_parse_in_process(p, arg, file_timeout), ids.get(p), finish)
         return
-    yield from _iter_processes((os.fspath(p) for p in paths), jobs, None if narrative is None else str(narrative),
-                               file_timeout, memory_limit_mb, as_dict)
+    yield from _iter_processes(iter(paths), jobs, None if narrative is None else str(narrative),
+                               file_timeout, memory_limit_mb, finish, ids)
 
 
-def _converted(records: Iterator[Record], as_dict: dict | None) -> Iterator:
-    if as_dict is None:
-        yield from records
-        return
-    try:
-        for rec in records:
-            yield rec.to_dict(**as_dict)
-    finally:
-        records.close()
-
-
-def add_to_summary(s: dict, r: Record | dict) -> None:
-    d = r.to_dict(include_text=False) if isinstance(r, Record) else r
+def add_to_summary(s: dict, r: Record | dict | EncodedRecord) -> None:
+    """Count a record (a ``Record``, its dict or its ``EncodedRecord``) into a batch's summary."""
+    if isinstance(r, EncodedRecord):
+        b = r.brief
+    else:
+        b = brief_of(r.to_dict(include_text=False) if isinstance(r, Record) else r)
     s["reports"] += 1
-    s[d["status"]] = s.get(d["status"], 0) + 1
-    for f in d.get("findings") or []:
-        s["findings"][f["severity"]] = s["findings"].get(f["severity"], 0) + 1
-    u = d.get("llm_usage") or {}
+    s[b["status"]] = s.get(b["status"], 0) + 1
+    for sev, n in b["severities"].items():
+        s["findings"][sev] = s["findings"].get(sev, 0) + n
+    u = b["llm_usage"] or {}
     if u.get("calls"):
         for k in ("calls", "prompt_tokens", "cached_prompt_tokens", "completion_tokens"):
             s["llm"][k] += u.get(k) or 0
@@ -731,6 +749,7 @@ def add_to_summary(s: dict, r: Record | dict) -> None:
         s["llm"]["cached"] += 1
 
 
-__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "iter_batch_dicts", "add_to_summary",
+__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "iter_batch_dicts", "iter_batch_map",
+           "add_to_summary",
            "WorkerCrashed", "WorkersUnavailable", "DEFAULT_FILE_TIMEOUT_S",
            "DEFAULT_MEMORY_LIMIT_MB"]

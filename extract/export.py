@@ -21,13 +21,15 @@ template label, unit and template years) is written on every commit.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from .record import TABLE_NAMES, Record, checks_of, flatten
 from .tables.template import TEMPLATES, TemplateSpec, all_value_cells
@@ -68,7 +70,7 @@ def value_columns() -> tuple[str, ...]:
 
 def report_columns() -> tuple[str, ...]:
     """``reports.csv``'s header: the report's meta and counts, then every value column."""
-    return REPORT_META_COLUMNS + _columns().values
+    return _columns().report
 
 
 COUNT_COLUMNS = ("findings_error", "findings_warning", "findings_info", "problems", "improvements", "channels",
@@ -124,6 +126,7 @@ class _Columns:
         self.specs = specs
         cells = all_value_cells()
         self.values: tuple[str, ...] = tuple(c.key for c, _ in cells)
+        self.report = REPORT_META_COLUMNS + self.values
         self.names = _column_names(self.values)
         self.codebook: tuple[dict[str, str | None], ...] = tuple(
             {"key": c.key, "column": self.names[c.key], "table_key": c.table, "row_key": c.row,
@@ -343,8 +346,76 @@ def json_text(d: Any, *, exact: bool = True) -> str:
         return _LONE_SURROGATE.sub(lambda m: f"{esc}{ord(m.group()):04x}", s)
 
 
+def json_bytes(d: Any) -> bytes:
+    """``json_text(d)`` and a newline, as UTF-8: a line of records.jsonl."""
+    s = _JSON.encode(d) + "\n"
+    try:
+        return s.encode("utf-8")     # fails only on a lone surrogate
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", s).encode("utf-8")
+
+
 # compact, non-ASCII as is; records are trees, so the check for circular references is not needed
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+# -- a record as the bytes each file gets (pure) -----------------------------------------
+
+class EncodedRecord(NamedTuple):
+    """A record as the bytes each output file gets, and the few fields a batch's summary reads.
+
+    Made where the record was parsed (``encode_record``, in a batch worker), so the process that
+    writes the files only appends bytes: encoding JSON and CSV there would make it the bottleneck
+    of a parallel batch. ``brief`` is ``brief_of`` the record.
+    """
+
+    jsonl: bytes                  # records.jsonl's line
+    reports: bytes                # reports.csv's row
+    findings: bytes               # findings.csv's rows (none: empty)
+    errors: bytes                 # errors.csv's row (a failed record only, else empty)
+    staged: bytes | None          # the long tables' line for DuckDB/Parquet (``staged_line``), when asked for
+    n_findings: int
+    brief: dict
+
+
+def brief_of(d: Mapping) -> dict:
+    """What a batch's summary and the CLI need of a record (a record dict): id, path, status, checks,
+    error, error_code, the number of findings by severity and the LLM usage."""
+    severities: dict[str, int] = {}
+    for f in d.get("findings") or ():
+        sev = f.get("severity")
+        severities[sev] = severities.get(sev, 0) + 1
+    return {"id": d.get("id"), "path": (d.get("source") or {}).get("path"), "status": d.get("status"),
+            "checks": d.get("checks"), "error": d.get("error"), "error_code": d.get("error_code"),
+            "severities": severities, "llm_usage": d.get("llm_usage")}
+
+
+def encode_record(record: Record | Mapping, *, include_text: bool = False, data: bool = False) -> EncodedRecord:
+    """``record`` as ``OutputWriter`` writes it (``include_text``: the text in its JSON line; ``data``:
+    with the staged long tables). Pure; picklable with ``functools.partial``, to run in a worker."""
+    d = record.to_dict(include_text=include_text) if isinstance(record, Record) else record
+    row, flat = _report_row(d)
+    reports = _csv_bytes([[_safe(row[c]) for c in report_columns()]])
+    finds = [[_safe(r[c]) for c in FINDING_COLUMNS] for r in finding_rows(d)]
+    e = error_row(d)
+    return EncodedRecord(
+        jsonl=json_bytes(d), reports=reports, findings=_csv_bytes(finds) if finds else b"",
+        errors=_csv_bytes([[_safe(e[c]) for c in ERROR_COLUMNS]]) if e is not None else b"",
+        staged=staged_line(d, row, flat).encode("utf-8") if data else None,
+        n_findings=len(finds), brief=brief_of(d))
+
+
+def _csv_bytes(rows: list[list]) -> bytes:
+    """CSV rows as the files hold them: ``csv``'s default dialect, UTF-8, a character UTF-8 cannot hold
+    (a lone surrogate of a file name that is not UTF-8) as its ``\\udcXX`` escape."""
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue().encode("utf-8", "backslashreplace")
+
+
+def _safe(v: Any) -> Any:
+    """``spreadsheet_safe`` of one value."""
+    return "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
 
 
 # -- writers (I/O) ----------------------------------------------------------------
@@ -379,8 +450,7 @@ class OutputWriter:
         self.counts = {RECORDS: 0, FINDINGS: 0, ERRORS: 0}
         self.resumed = 0                 # records carried over from an earlier run
         self.resumed_records: list[dict] = []
-        self._files: dict[str, IO[str]] = {}
-        self._csv: dict[str, csv.DictWriter] = {}
+        self._files: dict[str, IO[bytes]] = {}     # binary: records arrive encoded (``encode_record``)
         self._committed = False
 
     @property
@@ -410,22 +480,18 @@ class OutputWriter:
     def open(self, *, append: bool = False) -> None:
         """Open the temporary files (``append``: carry on after the rows already in them)."""
         self.outdir.mkdir(parents=True, exist_ok=True)
-        mode = "a" if append else "w"
-        self._files[RECORDS] = self._tmp(RECORDS).open(mode, encoding="utf-8", newline="\n")
+        mode = "ab" if append else "wb"
+        self._files[RECORDS] = self._tmp(RECORDS).open(mode)
         for name, cols in ((REPORTS, report_columns()), (FINDINGS, FINDING_COLUMNS), (ERRORS, ERROR_COLUMNS)):
             fresh = not append or not self._tmp(name).exists() or self._tmp(name).stat().st_size == 0
-            # backslashreplace: a file name that is not UTF-8 shows as \udcXX escapes, never a crash
-            f = self._tmp(name).open("w" if fresh else "a", encoding=CSV_ENCODING if fresh else "utf-8",
-                                     errors="backslashreplace", newline="")
+            f = self._tmp(name).open("wb" if fresh else "ab")
+            if fresh:      # the BOM, then the header
+                f.write(b"\xef\xbb\xbf" + _csv_bytes([list(cols)]))
             self._files[name] = f
-            w = csv.DictWriter(f, fieldnames=cols, extrasaction="raise")
-            if fresh:
-                w.writeheader()
-            self._csv[name] = w
         if self.data:
             _preload_duckdb()
             self._stage.mkdir(exist_ok=True)
-            self._files[STAGED_ROWS] = (self._stage / STAGED_ROWS).open(mode, encoding="utf-8", newline="\n")
+            self._files[STAGED_ROWS] = (self._stage / STAGED_ROWS).open(mode)
 
     @classmethod
     def resume(cls, outdir: str | os.PathLike, *, keep: Callable[[dict], bool] | None = None,
@@ -464,37 +530,47 @@ class OutputWriter:
         w.open()
         w._files[RECORDS].close()
         os.replace(rebuild, w._tmp(RECORDS))
-        w._files[RECORDS] = w._tmp(RECORDS).open("a", encoding="utf-8", newline="\n")
+        w._files[RECORDS] = w._tmp(RECORDS).open("ab")
         for d in read_records(w._tmp(RECORDS)):
-            w._write_rows(d)
+            w._write_rows(w.encode(d))
         w.resumed = len(w.resumed_records)
         w.flush()
         return w
 
-    def write(self, record: Record | Mapping) -> None:
-        d = record.to_dict(include_text=self.include_text) if isinstance(record, Record) else record
-        f = self._files[RECORDS]
-        f.write(json_text(d) + "\n")
-        f.flush()        # the checkpoint; every other temporary file is rebuilt from it on resume
-        self._write_rows(d)
+    def encoder(self) -> Callable[[Record | Mapping], EncodedRecord]:
+        """``encode_record`` with this writer's options, picklable: a batch worker runs it on each record
+        it parses (``extract.batch.iter_batch_map``), so this process only appends the bytes."""
+        return partial(encode_record, include_text=self.include_text, data=self.data)
 
-    def _write_rows(self, d: Mapping) -> None:
+    def encode(self, record: Record | Mapping) -> EncodedRecord:
+        return encode_record(record, include_text=self.include_text, data=self.data)
+
+    def write(self, record: Record | Mapping | EncodedRecord) -> None:
+        """Append a record (a ``Record``, its dict, or ``encoder()``'s encoding of either) to every file."""
+        e = record if isinstance(record, EncodedRecord) else self.encode(record)
+        f = self._files[RECORDS]
+        f.write(e.jsonl)
+        f.flush()        # the checkpoint; every other temporary file is rebuilt from it on resume
+        self._write_rows(e)
+
+    def _write_rows(self, e: EncodedRecord) -> None:
+        if self.data and e.staged is None:
+            raise ValueError("this writer stages the long tables: encode records with its encoder()")
         self.counts[RECORDS] += 1
-        row, flat = _report_row(d)
-        self._csv[REPORTS].writerow(spreadsheet_safe(row))
-        for r in finding_rows(d):
-            self._csv[FINDINGS].writerow(spreadsheet_safe(r))
-            self.counts[FINDINGS] += 1
-        e = error_row(d)
-        if e is not None:
-            self._csv[ERRORS].writerow(spreadsheet_safe(e))
+        self._files[REPORTS].write(e.reports)
+        if e.findings:
+            self._files[FINDINGS].write(e.findings)
+            self.counts[FINDINGS] += e.n_findings
+        if e.errors:
+            self._files[ERRORS].write(e.errors)
             self.counts[ERRORS] += 1
         if self.data:
-            self._files[STAGED_ROWS].write(staged_line(d, row, flat))
+            self._files[STAGED_ROWS].write(e.staged)
 
     def write_skipped(self, path: str | os.PathLike, reason: str) -> None:
         """An ``errors.csv`` row for a file that was not read (see ``skipped_row``)."""
-        self._csv[ERRORS].writerow(spreadsheet_safe(skipped_row(path, reason)))
+        row = spreadsheet_safe(skipped_row(path, reason))
+        self._files[ERRORS].write(_csv_bytes([[row[c] for c in ERROR_COLUMNS]]))
         self.counts[ERRORS] += 1
 
     def write_all(self, records: Iterable[Record | Mapping]) -> None:

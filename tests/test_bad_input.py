@@ -91,10 +91,10 @@ def test_missing_file_named_explicitly_becomes_an_error_row(tmp_path):
 
 def _interrupting(exc: BaseException):
     """The batch iterator the CLI reads records from, raising ``exc`` at the third record."""
-    real = batch.iter_batch_dicts
+    real = batch.iter_batch_map
 
-    def fake(paths, **kw):
-        for i, rec in enumerate(real(paths, **kw)):
+    def fake(fn, paths, **kw):
+        for i, rec in enumerate(real(fn, paths, **kw)):
             if i == 2:
                 raise exc
             yield rec
@@ -106,7 +106,7 @@ def test_interrupted_run_leaves_earlier_outputs_untouched(tmp_path, monkeypatch,
     out = tmp_path / "out"
     assert _run(SAMPLES, "-o", out, "--narrative", "none", "-q").exit_code == 0
     before = {n: (out / n).read_bytes() for n in OUTPUT_FILES}
-    monkeypatch.setattr(extract_cmd, "iter_batch_dicts", _interrupting(exc))
+    monkeypatch.setattr(extract_cmd, "iter_batch_map", _interrupting(exc))
     res = runner.invoke(app, ["extract", str(SAMPLES), "-o", str(out), "--narrative", "none", "-q", "--force"])
     assert res.exit_code != 0
     if isinstance(exc, KeyboardInterrupt):
@@ -120,7 +120,7 @@ def test_interrupted_run_leaves_earlier_outputs_untouched(tmp_path, monkeypatch,
 
 def test_interrupted_first_run_leaves_no_final_files(tmp_path, monkeypatch):
     out = tmp_path / "out"
-    monkeypatch.setattr(extract_cmd, "iter_batch_dicts", _interrupting(KeyboardInterrupt()))
+    monkeypatch.setattr(extract_cmd, "iter_batch_map", _interrupting(KeyboardInterrupt()))
     res = runner.invoke(app, ["extract", str(SAMPLES), "-o", str(out), "--narrative", "none"])
     assert res.exit_code == 130
     assert "interrupted" in res.output

@@ -21,7 +21,7 @@ import click
 
 from . import app, die
 from .options import NarrativeChoice, narrative_options
-from ..batch import DEFAULT_FILE_TIMEOUT_S, add_to_summary, iter_batch_dicts, scan_paths
+from ..batch import DEFAULT_FILE_TIMEOUT_S, add_to_summary, iter_batch_map, scan_paths
 from ..errors import LLMUnavailable, XxgkError
 from ..export import OutputWriter, has_checkpoint
 from ..pipeline import batch_ids
@@ -109,10 +109,10 @@ def extract_command(
     done = {os.path.abspath(r["path"]): r["id"] for r in writer.resumed_records if r["path"]}
     todo = [p for p in files if os.path.abspath(p) not in done]
     ids = batch_ids(todo, existing={r["path"]: r["id"] for r in writer.resumed_records if r["path"]})
-    # each record as the dict that is written, made in the worker that parsed it
-    records = iter_batch_dicts(todo, include_text=include_text, jobs=jobs,
-                               narrative=extractor if narrative.kind == "llm" else narrative.kind,
-                               llm_concurrency=narrative.concurrency, ids=ids, file_timeout=file_timeout or None)
+    # each record as the bytes that are written, encoded in the worker that parsed it
+    records = iter_batch_map(writer.encoder(), todo, jobs=jobs,
+                             narrative=extractor if narrative.kind == "llm" else narrative.kind,
+                             llm_concurrency=narrative.concurrency, ids=ids, file_timeout=file_timeout or None)
     summary = {"reports": 0, "ok": 0, "partial": 0, "failed": 0,
                "findings": {"error": 0, "warning": 0, "info": 0},
                "llm": {"calls": 0, "prompt_tokens": 0, "cached_prompt_tokens": 0, "completion_tokens": 0,
@@ -126,13 +126,13 @@ def extract_command(
                 if not k.label:
                     writer.write_skipped(k.path, k.reason)
             with _progress(len(todo), show=not quiet and _stderr_is_terminal()) as advance:
-                for d in records:
-                    if d["error_code"] == LLMUnavailable.code:
+                for e in records:
+                    if e.brief["error_code"] == LLMUnavailable.code:
                         records.close()
-                        die(f"{d['error']}; stopped before writing any output", EXIT_USAGE)
-                    writer.write(d)
-                    add_to_summary(summary, d)
-                    summary["checks_failed"] += d.get("checks") == "fail"
+                        die(f"{e.brief['error']}; stopped before writing any output", EXIT_USAGE)
+                    writer.write(e)
+                    add_to_summary(summary, e)
+                    summary["checks_failed"] += e.brief["checks"] == "fail"
                     advance()
             writer.commit()
     except KeyboardInterrupt:
