@@ -158,3 +158,25 @@ def test_batch_ids_keep_stems_and_disambiguate_collisions_by_path():
     # resuming: ids given out before stay, a new file does not take one of them
     again = batch_ids(["x/b/2025.txt"], existing={"x/a/2025.txt": "2025"})
     assert again["x/b/2025.txt"] != "2025"
+
+
+# -- the JSON line: orjson where it writes what json writes --------------------------------
+
+floats = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([1e-5, -3e-7, 1e16, 2.5e20, 0.0, -0.0, 1e-4])
+numbers = st.none() | st.integers(-2**70, 2**70) | floats
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.tuples(numbers, numbers, numbers, numbers, numbers, numbers), chinese | st.just("\udcff"))
+def test_record_line_is_the_json_line_whatever_the_floats(xs, agency):
+    """``encode_record`` writes records.jsonl's line with orjson only where it gives json's bytes:
+    tiny, huge and non-finite floats in any float field of a record, a lone surrogate, a big int."""
+    value, expected, actual, seconds, cost, score = xs
+    d = _record(0, agency, ["问题"], 3, "ok")
+    d["applications"]["new_received"]["total"] = value
+    d["findings"][0].update(expected=expected, actual=actual)
+    d["seconds"] = seconds
+    d["llm_usage"] = {"calls": 1, "cost_usd": cost}
+    d["narrative"]["problems"][0]["score"] = score
+    from extract.export import encode_record, json_text
+    assert encode_record(d).jsonl == (json_text(d) + "\n").encode("utf-8")
