@@ -23,15 +23,17 @@ def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
     lines is joined; a title that names no body (``2024年政府信息公开工作年度报告``) takes the body's
     name from the short line above it."""
     lines: list[tuple[str, int, int]] = []
-    pos = 0
-    for raw in doc.text.split("\n"):
-        start = pos
-        pos += len(raw) + 1
-        f = fold(raw).lstrip("#")
+    text = doc.text
+    start = 0
+    while len(lines) < 12:      # line by line: splitting the whole text would cost more than the rest
+        nl = text.find("\n", start)
+        end = len(text) if nl < 0 else nl
+        f = fold(text[start:end]).lstrip("#")
         if f:
-            lines.append((f, start, start + len(raw)))
-        if len(lines) >= 12:
+            lines.append((f, start, end))
+        if nl < 0:
             break
+        start = nl + 1
     for i, (f, start, end) in enumerate(lines):
         if len(f) > 80:
             continue

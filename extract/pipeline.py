@@ -29,7 +29,9 @@ NarrativeArg = NarrativeExtractor | str | None
 
 def record_id(path: str | os.PathLike | None) -> str:
     """A report's id on its own: the file stem (``a/2025.txt`` → ``2025``). See ``batch_ids``."""
-    return Path(path).stem if path else "report"
+    if not path:
+        return "report"
+    return (path if isinstance(path, Path) else Path(path)).stem
 
 
 def batch_ids(paths: Iterable[str | os.PathLike], *,
@@ -78,9 +80,9 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
     """Run every stage after ingest on one Document."""
     t0 = time.perf_counter()
     rid = id or record_id(doc.path)
-    text_bytes = doc.text.encode("utf-8", "surrogatepass")   # a lone surrogate in a caller's string
-    src = source or Source(path=doc.path, sha256=_sha256(text_bytes), format=doc.format,
-                           encoding=doc.encoding, ocr=doc.ocr.to_dict() if doc.ocr else None)
+    # a lone surrogate in a caller's string: surrogatepass
+    src = source or Source(path=doc.path, sha256=_sha256(doc.text.encode("utf-8", "surrogatepass")),
+                           format=doc.format, encoding=doc.encoding, ocr=doc.ocr.to_dict() if doc.ocr else None)
     doc = relayout(doc)
     sections = find_sections(doc)
     meta = read_meta(doc, sections)
@@ -96,11 +98,12 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
     if doc.ocr is not None:
         from .ingest.ocr import ocr_findings
         findings.extend(ocr_findings(doc.ocr, tables, meta.template))
-    for key in sections.missing:
+    missing = sections.missing
+    for key in missing:
         # the table readers report a missing table section with its own severity
         findings.append(Finding(check=f"sections.missing.{key}", severity="info",
                                 message=f"section {key} was not found in the report"))
-    cut = _truncated_after(sections) if meta.template != "legacy" else None
+    cut = _truncated_after(sections, missing) if meta.template != "legacy" else None
     truncated = cut is not None
     if truncated:
         findings.append(Finding(check="report.truncated", severity="error",
@@ -108,7 +111,7 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
                                         f"so the file looks truncated"))
     extractor = make_extractor(narrative)
     narr = extractor.extract(doc, sections) if extractor else None
-    status = "partial" if truncated else _status(tables, sections, meta)
+    status = "partial" if truncated else _status(tables, missing, meta)
     return Record(id=rid, source=src, status=status, meta=meta, tables=tables, narrative=narr,
                   findings=tuple(findings), sections=sections, text=doc.text,
                   seconds=time.perf_counter() - t0)
@@ -123,7 +126,7 @@ def parse_text(text: str, *, id: str | None = None, format: str = "text", path: 
 
 def parse_file(path: str | os.PathLike, *, narrative: NarrativeArg = "rules") -> Record:
     """Parse one report file. Raises ``IngestError`` when the file cannot be read."""
-    p = Path(path)
+    p = path if isinstance(path, Path) else Path(path)
     doc, raw = ingest.load_with_bytes(p)
     src = Source(path=str(p), sha256=_sha256(raw), format=doc.format, encoding=doc.encoding, bytes=len(raw),
                  ocr=doc.ocr.to_dict() if doc.ocr else None)
@@ -182,25 +185,25 @@ def _looks_like_report(doc: Document, sections, meta) -> bool:
     return meta.agency_span is not None and any(sections.get(k) is not None for k in ("overview", "problems"))
 
 
-def _truncated_after(sections) -> str | None:
+def _truncated_after(sections, missing: tuple[str, ...]) -> str | None:
     """The last section found when every section after it, 五 included, is missing (a cut-off file).
 
-    Ending after 五 is not enough: some reports leave out 六."""
+    Ending after 五 is not enough: some reports leave out 六. ``missing``: ``sections.missing``."""
     if not sections.found:
         return None
     order = list(SECTION_KEYS)
     last = max(sections.found, key=lambda s: order.index(s.key))
     after = order[order.index(last.key) + 1:]
-    if "problems" in after and all(k in sections.missing for k in after):
+    if "problems" in after and all(k in missing for k in after):
         return last.key
     return None
 
 
-def _status(tables, sections, meta) -> str:
+def _status(tables, missing: tuple[str, ...], meta) -> str:
     if meta.template in ("legacy",):
         return "ok"
     present = [t for t in tables.values() if t.values is not None]
-    if len(present) < 3 or sections.missing and any(k in sections.missing for k in
+    if len(present) < 3 or missing and any(k in missing for k in
                                                     ("active_disclosure", "applications", "review_litigation")):
         return "partial"
     return "ok"

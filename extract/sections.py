@@ -31,6 +31,9 @@ _PATTERNS: dict[SectionKey, re.Pattern] = {
     "other_matters": re.compile(r"其[他它]需要?(?:报告|说明)|其[他它]事项|需要说明的其[他它]事项"),
 }
 
+# matches where any of _PATTERNS does: most short lines name no section, and one search tells
+_ANY_SECTION = re.compile("|".join(f"(?:{p.pattern})" for p in _PATTERNS.values()))
+
 # content that opens each table section (searched on folded lines)
 _ANCHORS: dict[SectionKey, re.Pattern] = {
     "active_disclosure": re.compile(r"第二十条|本年制发件数|本年新制作数量|^信息内容"),
@@ -40,6 +43,7 @@ _ANCHORS: dict[SectionKey, re.Pattern] = {
 
 _PROBLEM_CUE = re.compile(r"问题|不足|短板|差距")
 _PROSE_END = re.compile(r"[。；;]$")
+_SENTENCE_ENDS = ("。", "；", ";")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$|^\d{4}[-./]\d{1,2}[-./]\d{1,2}$")
 # page furniture after a web page's signature: attachments, copy-to lines, contact persons
 PAGE_CHROME = re.compile(r"附件下载|抄送[:：]|[(（]?联系人[:：]|扫一扫|\[?【打印】\]?|\[打印\]|关闭窗口")
@@ -82,7 +86,8 @@ def heading_key(title: str) -> SectionKey | None:
 
 def _may_be_heading(line: _Line) -> bool:
     """Short, not a sentence, not a table row: whichever section it might name."""
-    return len(line.folded) <= MAX_HEADING and not _PROSE_END.search(line.folded) and not line.cells
+    # endswith is _PROSE_END: a folded line has no whitespace, so no newline for ``$`` to stand before
+    return len(line.folded) <= MAX_HEADING and not line.cells and not line.folded.endswith(_SENTENCE_ENDS)
 
 
 def _names_section(line: _Line, key: SectionKey) -> bool:
@@ -115,7 +120,7 @@ def find_sections(doc: Document) -> Sections:
         return Sections(found=())
     cands: dict[SectionKey, list[int]] = {k: [] for k in _PATTERNS}
     for i, ln in enumerate(lines):
-        if not _may_be_heading(ln):
+        if not _may_be_heading(ln) or not _ANY_SECTION.search(ln.core):
             continue
         for key in _PATTERNS:
             if _names_section(ln, key):
