@@ -241,3 +241,24 @@ def test_compare_lines_up_years_and_reports_a_carry_over_that_differs(tmp_path):
     assert len(rows) == 7 and [r["column"] for r in rows if r["matches"] == "False"] == ["total"]
     bad = next(r for r in rows if r["column"] == "total")
     assert int(bad["previous_carried_forward"]) == int(bad["carried_over"]) + 2
+
+
+def test_a_one_report_run_imports_only_what_it_uses(tmp_path):
+    """Start-up is part of every run (issue 15): extracting one text report imports neither the
+    libraries of other paths (LLM, HTML/PDF/DOCX readers, worker pool, progress bar and tables)
+    nor duckdb with --no-duckdb."""
+    import os
+    import subprocess
+    import sys
+
+    heavy = ("pydantic", "typer", "rich", "duckdb", "pebble", "asyncio", "openai", "langchain_core", "lxml",
+             "pdfplumber", "docx", "jieba", "spacy", "extract.evaluation", "extract.review")
+    code = ("import sys\nfrom extract.cli import main\n"
+            f"sys.argv = ['xxgk', 'extract', {str(SAMPLES / '002_jiaozuo_szfb_2025.txt')!r}, "
+            f"'-o', {str(tmp_path / 'out')!r}, '--no-duckdb']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=str(SAMPLES.parent.parent)))
+    assert out.stdout.strip() == "[]", out.stdout
+    assert (tmp_path / "out" / "records.jsonl").exists()
