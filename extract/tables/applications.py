@@ -277,7 +277,10 @@ def read_applications(doc: Document, section: Section | None, template: Template
                                          res.basis))
         if ok:
             known.update(res.values)  # type: ignore[arg-type]
-            spans.update(spans_of(TABLE, res.spans))
+            if len(res.spans) == len(irr.columns):      # every cell has its span, in column order
+                spans.update(zip(table_keys(TABLE, irr.columns), res.spans.values()))
+            else:
+                spans.update(spans_of(TABLE, res.spans))
         else:
             known.update({k: None for k in irr.columns})
 

@@ -64,6 +64,11 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
     maybe = len(toks) != m or "run" in map(kind_of, toks) and any(t.kind == "run" and "-" in t.text for t in toks)
     if not maybe:    # ... and has its one reading, read as printed (the common case, built directly)
         return [Reading(tuple(map(value_of, toks)), tuple(map(span_of, toks)))], ""
+    if len(toks) == 1 and m >= 2 and toks[0].kind in ("num", "run") and len(toks[0].text) == m \
+            and toks[0].text.isdecimal():
+        # one run of as many digits as cells (a text dump's row of single-digit counts): what the
+        # steps below come to, one digit a cell
+        return run_readings(toks[0].text, toks[0].span[0], m), "run"
     groups = _digit_groups(toks)
     signed = groups is not None and any("-" in g.lstrip("-") for g, _ in groups)   # 88-720: cells in one
     if groups is not None and (len(toks) != m or signed):
@@ -97,6 +102,8 @@ _GROUP = re.compile(r"-?\d+(?:-\d+)*")
 
 
 def _fmt(v) -> str:
+    if type(v) is int and v.bit_length() <= 1000:     # the common case: what the line below gives
+        return str(v)
     return "null" if v is None else (str(int(v)) if float(v).is_integer() else f"{v:g}")
 
 

@@ -322,10 +322,19 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
             return [_resolution(irr, {rd.values: rd}, joint=1) for irr, rd in zip(rows, combo)]
 
     # 1. each row alone, with the identities that involve only known cells and this row
+    # an identity is local to a row when every cell of it that is not known is the row's: rows share
+    # no cells, so that is one row at most (or every row, for an identity with every cell known)
+    row_of = {k: n for n, r in enumerate(rows) for k in r.columns}
+    locals_: list[list[Identity]] = [[] for _ in rows]
+    for i, cells in unknown:
+        owners = {row_of.get(k) for k in cells}
+        if not owners:
+            for local in locals_:
+                local.append(i)
+        elif len(owners) == 1 and None not in owners:
+            locals_[owners.pop()].append(i)
     survivors: list[list[Reading]] = []
-    for irr in rows:
-        own = set(irr.columns)
-        local = [i for i, cells in unknown if cells <= own]
+    for irr, local in zip(rows, locals_):
         keep: dict[tuple, Reading] = {}
         for rd in irr.readings:
             clock.tick()
@@ -401,13 +410,17 @@ def _broken(known: dict[str, Value], rows: list[Irregular], survivors: list[list
         if i in out:
             continue
         scores: dict[tuple, tuple[int, Reading]] = {}
+        own_cells = set(irr.columns)
+        touching = [idn for idn in identities if not own_cells.isdisjoint(idn.keys)]
+        # each reading is scored on a copy of only the cells those identities read
+        local = {k: fixed[k] for idn in touching for k in idn.keys if k in fixed}
         for rd in irr.readings:
             clock.tick()
             if DERIVE in rd.values:
                 continue
-            vals = dict(fixed)
+            vals = dict(local)
             vals.update(zip(irr.columns, rd.values))
-            held = sum(1 for idn in identities if set(irr.columns) & set(idn.keys) and _holds(vals, idn))
+            held = sum(1 for idn in touching if _holds(vals, idn))
             scores.setdefault(rd.values, (held, rd))
         best = max((h for h, _ in scores.values()), default=0)
         top = [(v, rd) for v, (h, rd) in scores.items() if h == best]
@@ -421,14 +434,11 @@ def _broken(known: dict[str, Value], rows: list[Irregular], survivors: list[list
 
 def _holds(vals: dict[str, object], idn: Identity) -> bool:
     """An identity whose cells all have numbers, and that adds up."""
-    lhs, rhs = [], []
-    for side, acc in ((idn.lhs, lhs), (idn.rhs, rhs)):
-        for k in side:
-            v = vals.get(k)
-            if not isinstance(v, (int, float)):
-                return False
-            acc.append(v)
-    return _close(sum(lhs), sum(rhs))
+    got = list(map(vals.get, idn.keys))     # lhs + rhs
+    if not all(isinstance(v, (int, float)) for v in got):
+        return False
+    n = len(idn.lhs)
+    return _close(sum(got[:n]), sum(got[n:]))  # type: ignore[arg-type]
 
 
 def _resolution(irr: Irregular, distinct: dict[tuple, Reading], joint: int | None = None,
