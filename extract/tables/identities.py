@@ -57,11 +57,17 @@ def _application_identities(columns: tuple[str, ...], outcomes: tuple[str, ...],
 
 def review_identities(review: ReviewSpec = REVIEW) -> list[Identity]:
     """Per group: its total column = the sum of the others."""
+    return list(_review_identities(review))
+
+
+@lru_cache(maxsize=16)
+def _review_identities(review: ReviewSpec) -> tuple[Identity, ...]:
+    # memoised per template, as the applications table's are per shape
     (total, total_name), parts = review.columns[-1], review.columns[:-1]
     names = " + ".join(name for _, name in parts)
-    return [Identity("review_litigation.group_total", (f"{g}.{total}",), tuple(f"{g}.{p}" for p, _ in parts),
-                     f"{total_name} = {names} ({label})")
-            for g, label in review.groups]
+    return tuple(Identity("review_litigation.group_total", (f"{g}.{total}",), tuple(f"{g}.{p}" for p, _ in parts),
+                          f"{total_name} = {names} ({label})")
+                 for g, label in review.groups)
 
 
 def shape_of(apps: ApplicationsSpec, values: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
