@@ -31,6 +31,13 @@ def record_id(path: str | os.PathLike | None) -> str:
     """A report's id on its own: the file stem (``a/2025.txt`` → ``2025``). See ``batch_ids``."""
     if not path:
         return "report"
+    if isinstance(path, str):
+        # Path(path).stem without building a Path (a batch asks for every file's); Path for the odd
+        # path ("a/", "a/.") whose last part is not the file's name
+        name = os.path.basename(path)
+        if name not in ("", ".", ".."):
+            i = name.rfind(".")
+            return name[:i] if 0 < i < len(name) - 1 else name
     return (path if isinstance(path, Path) else Path(path)).stem
 
 

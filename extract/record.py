@@ -120,8 +120,7 @@ class Record:
     def spans(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for t in self.tables.values():
-            for k, s in t.spans.items():
-                out[k] = [s[0], s[1]]
+            out.update(zip(t.spans, map(list, t.spans.values())))    # a span is (start, end)
         return out
 
     def to_dict(self, *, include_text: bool = True) -> dict:
