@@ -61,7 +61,9 @@ _NEXT_STEP = re.compile(rf"(?:下一步|下步|下一阶段|下阶段|今后|下
 _PROBLEM_CUE = re.compile(r"问题|不足|短板|差距|薄弱")
 _IMPROVE_CUE = re.compile(r"改进|整改|措施|举措|下一步|针对")
 # a sentence or clause that only announces what follows (``重点采取如下整改措施。`` ``从以下方面改进；``)
-_ANNOUNCE = re.compile(r"(?:如下|以下|下列|几个方面|[两三四五六几]个?方面)[^，,。；;：:]{0,10}[。：:；;]?$")
+# (every alternative opens with a literal: ``re`` then scans for their first characters in C)
+_ANNOUNCE = re.compile(r"(?:如下|以下|下列|两个?方面|三个?方面|四个?方面|五个?方面|六个?方面|几个?方面)"
+                       r"[^，,。；;：:]{0,10}[。：:；;]?$")
 # a remark on how far the work has got, which is neither a problem nor a measure
 _PROGRESS = re.compile(r"^(?:目前|截至目前|当前|现)[，,]?(?:上述|以上|前述|相关|各项|这些|该项?)?[^，,。；;]{0,10}"
                        r"(?:正在|已经|已|均已|仍在|正)[^，,。；;]{0,10}[。]?$"
@@ -81,6 +83,7 @@ _IMPROVE_END = re.compile(r"(?:改进|整改|措施|举措|工作|计划|打算|
 _LIST_INTRO = re.compile(r"(?:主要|具体)?(?:表现|体现)(?:在|为)[：:，,]?"
                          r"|主要(?:存在|有)(?:在|于)?[：:，,]?|(?:还|仍|也|依然)存在(?:在|于)?"
                          r"|(?<=不足|问题|短板|差距|环节|之处|地方|困难|方面)[。，,]?(?:主要是|比如|例如|如)[：:，,]?")
+_LIST_INTRO_CUE = re.compile("表现|体现|主要|存在|如")    # one of them is in every match, as a cue
 # a word that states a deficiency: a problem clause carries one
 _DEFICIENCY = re.compile(r"有待|不足|不够|差距|尚需|仍需|还需|亟需|亟待|尚未|尚不|欠缺|缺乏|滞后|单一|薄弱|还要再|需进一步"
                          r"|较(?:弱|低|小|少|差|慢|窄|薄)|偏(?:低|少|弱|慢|窄)"
@@ -88,13 +91,15 @@ _DEFICIENCY = re.compile(r"有待|不足|不够|差距|尚需|仍需|还需|亟�
 
 # enumerator families found inside a paragraph, in preference order
 _PUNCT_BEFORE = r"(?:(?<=^)|(?<=[。；;，,：:！？!?]))"
+# each with a cue that any match holds: a pattern opening with a lookbehind is tried at every
+# character, a cue opening with a literal or a character set is scanned for in C
 _FAMILIES = (
-    re.compile(rf"{_PUNCT_BEFORE}(?:[{_NUM}]{{1,2}}是|一方面|另一方面)[，,]?"),
-    re.compile(rf"[（(][{_NUM}]{{1,2}}[)）]"),
-    re.compile(r"[（(]\d{1,2}[)）]"),
-    re.compile(rf"{_PUNCT_BEFORE}\d{{1,2}}[.、．](?!\d)"),
-    re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]"),
-    re.compile(rf"{_PUNCT_BEFORE}(?:第[{_NUM}]|首先|其次|再次|最后)[，,、]"),
+    (re.compile("是|方面"), re.compile(rf"{_PUNCT_BEFORE}(?:[{_NUM}]{{1,2}}是|一方面|另一方面)[，,]?")),
+    (None, re.compile(rf"[（(][{_NUM}]{{1,2}}[)）]")),
+    (None, re.compile(r"[（(]\d{1,2}[)）]")),
+    (re.compile(r"\d[.、．]"), re.compile(rf"{_PUNCT_BEFORE}\d{{1,2}}[.、．](?!\d)")),
+    (None, re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")),
+    (re.compile("第|首先|其次|再次|最后"), re.compile(rf"{_PUNCT_BEFORE}(?:第[{_NUM}]|首先|其次|再次|最后)[，,、]")),
 )
 _STRIP_HEAD = "，,、：:。；; "
 _STRIP_TAIL = "；;，,、：: "
@@ -201,7 +206,9 @@ def _classify(lead: str) -> Mode | None:
 
 
 def _enumerators(p: str, start: int) -> list[re.Match]:
-    for fam in _FAMILIES:
+    for cue, fam in _FAMILIES:
+        if cue is not None and not cue.search(p, start):
+            continue
         found = list(fam.finditer(p, start))
         if found:
             return found
@@ -216,7 +223,7 @@ def _trim(p: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-_TABLE_DEBRIS = re.compile(r"\d{7,}")
+_TABLE_DEBRIS = re.compile(r"\d\d{6,}")   # (a first character set, not a repeat: ``re`` scans for it)
 _UNIT_CELL = re.compile(r"[条件个项次]\d{2,}[\u4e00-\u9fff.]")   # 申请数|条|00 run together
 
 
@@ -313,7 +320,7 @@ def _lead_end(p: str, at: int, first: int | None) -> int | None:
     if colon and colon.start() - at <= 60 and "。" not in p[at:colon.start()] and _classify(p[at:colon.start()]):
         return colon.end()
     first_end = sentence_end.start() if sentence_end else len(p)
-    intros = list(_LIST_INTRO.finditer(p, at, stop))
+    intros = list(_LIST_INTRO.finditer(p, at, stop)) if _LIST_INTRO_CUE.search(p, at, stop) else []
     # in the first sentence the last of them (``仍存在不足的地方，如……``); later, only a list that
     # follows a problem noun (``……但也存在一些薄弱环节。如……``, ``……还存在一些问题，例如：……``):
     # what comes before is preamble
