@@ -123,11 +123,6 @@ class _Clause:
     sentence: str              # the whole sentence
     plan: bool                 # in section 五
 
-    @property
-    def index(self) -> tuple[int, ...]:
-        """The source offset of each character."""
-        return tuple(i for a, b in self.runs for i in range(a, b))
-
 
 @dataclass(frozen=True, slots=True)
 class _Mention:
@@ -174,7 +169,8 @@ def channels_in(text: str, spans: Iterable[Span], *, plans: Iterable[Span] = ())
     starts: list[int] = []
     for c in todo:
         starts.append(len(index))
-        index.extend(c.index)
+        for a, b in c.runs:
+            index.extend(range(a, b))
         index.append(-1)
     upkeep = [bool(_UPKEEP.search(c.text)) for c in todo]
     doc = channel_pipeline()(joined)

@@ -321,22 +321,19 @@ class Token:
 
 
 class Span:
-    __slots__ = ("doc", "start", "end", "label_", "ent_id_")
+    __slots__ = ("doc", "start", "end", "label_", "ent_id_", "start_char", "end_char")
 
     def __init__(self, doc: Doc, start: int, end: int, label: str = "", ent_id: str = "") -> None:
         self.doc, self.start, self.end, self.label_, self.ent_id_ = doc, start, end, label, ent_id
-
-    @property
-    def start_char(self) -> int:
-        toks = self.doc.tokens
-        return toks[self.start].idx if self.start < len(toks) else len(self.doc.text)
-
-    @property
-    def end_char(self) -> int:
-        if self.end <= self.start:
-            return self.start_char
-        t = self.doc.tokens[self.end - 1]
-        return t.idx + len(t.text)
+        # a Doc's tokens never change: the character offsets are worked out once (the channel
+        # reader asks for them many times a span)
+        toks = doc.tokens
+        self.start_char = toks[start].idx if start < len(toks) else len(doc.text)
+        if end <= start:
+            self.end_char = self.start_char
+        else:
+            t = toks[end - 1]
+            self.end_char = t.idx + len(t.text)
 
     @property
     def text(self) -> str:
