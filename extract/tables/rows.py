@@ -195,6 +195,8 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
     """Every row (grid row or text line) whose start lies inside ``span``, in order."""
     out: list[Row] = []
     start, end = span
+    # the text reader's cells (text and Markdown) are never merged: their rows are taken as they are
+    unmerged = doc.format in ("text", "markdown")
     for block in doc.blocks:
         if block.span[1] <= start or block.span[0] >= end:
             continue
@@ -205,7 +207,7 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
             every = not empty and first_value == 0
             for r in block.rows:
                 if every:   # a text table's rows (no column to leave out): the common case
-                    cells = [c for c in r if not c.merged]
+                    cells = r if unmerged else [c for c in r if not c.merged]
                 else:
                     cells = [c for c in r if not c.merged and c.col not in empty
                              and (c.col >= first_value or c.text.strip())]
