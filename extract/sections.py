@@ -60,6 +60,10 @@ class _Line(NamedTuple):      # a named tuple: built for every line of every rep
     cells: bool           # a table row (tab-separated cells)
 
 
+_new_tuple = tuple.__new__
+"""Builds a named tuple from a tuple of its fields without its Python-level ``__new__`` (a frame per line)."""
+
+
 def _lines(text: str) -> list[_Line]:
     out = []
     pos = 0
@@ -68,7 +72,7 @@ def _lines(text: str) -> list[_Line]:
         pos = end + 1
         f = fold(raw).lstrip("#")
         if f:
-            out.append(_Line(start, end, f, strip_enumerators(f), "\t" in raw.strip()))
+            out.append(_new_tuple(_Line, (start, end, f, strip_enumerators(f), "\t" in raw.strip())))
     return out
 
 
@@ -130,8 +134,9 @@ def find_sections(doc: Document) -> Sections:
     chosen: dict[SectionKey, tuple[int, bool]] = {}  # key -> (line index, is_heading)
     floor = 0
     for key in ("active_disclosure", "applications", "review_litigation"):
-        anchor = next((i for i in range(floor, len(lines))
-                       if _ANCHORS[key].search(lines[i].folded) and len(lines[i].folded) <= 160), None)
+        search = _ANCHORS[key].search
+        anchor = next((i for i, ln in enumerate(lines[floor:], floor)
+                       if search(ln.folded) and len(ln.folded) <= 160), None)
         if anchor is not None:
             head = [i for i in cands[key] if floor <= i <= anchor]
             # the heading is the last candidate before the table, unless another
