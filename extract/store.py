@@ -115,7 +115,11 @@ def build(stage: str | os.PathLike, outdir: str | os.PathLike, *, duckdb: bool =
             p.unlink()
     con = ddb.connect(str(db_tmp) if duckdb else ":memory:")
     try:
+        # one transaction: each statement on its own would be a commit, and each commit syncs the
+        # write-ahead log to disk (10 syncs fewer, ~0.05 s of a one-report run on this machine)
+        con.begin()
         load(con, stage)
+        con.commit()
         if parquet:
             pq_tmp = outdir / f".{PARQUET_DIR}.partial"
             if pq_tmp.exists():
