@@ -16,10 +16,18 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": 
 _WS = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=65536)
-def fold(s: str) -> str:
-    """Comparable form of a label: width-folded, quotes straightened, no whitespace."""
+def fold_text(s: str) -> str:
+    """Comparable form of a text: width-folded, quotes straightened, no whitespace.
+
+    For a section or a whole report, which no other report repeats; labels and lines go
+    through the cached ``fold``."""
     return _WS.sub("", unicodedata.normalize("NFKC", s).translate(_QUOTES))
+
+
+# Labels and short lines recur from report to report (73 % of calls hit on 41 distinct reports of
+# eval/): the cache pays there. Texts go through fold_text, so a batch that repeats one file is
+# not faster than a batch of different reports.
+fold = lru_cache(maxsize=65536)(fold_text)
 
 
 # Enumerators that prefix template labels: 一、 （一） (1) 1. 1、 第一

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ..record import TABLE_NAMES
-from ..textnorm import fold
+from ..textnorm import fold, fold_text
 from ..types import Document, Sections
 
 
@@ -347,12 +347,12 @@ def detect(doc: Document, sections: Sections, year: int | None) -> str:
     template its year allows."""
     def text_of(key):
         s = sections.get(key)
-        return fold(doc.text[s.span[0]:s.span[1]]) if s else ""
+        return fold_text(doc.text[s.span[0]:s.span[1]]) if s else ""
     active = text_of("active_disclosure")
     found = detect_template(active, active + text_of("applications"))
     if found is not None:
         return found
-    whole = fold(doc.text)
+    whole = fold_text(doc.text)
     oldest = min(t.first_year for t in TEMPLATES.values())
     if year is not None and year < oldest:
         return LEGACY
