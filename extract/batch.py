@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, FileTimedOut, MemoryLimitExceeded, XxgkError
-from .export import EncodedRecord, brief_of
+from .export import EncodedRecord
 from .ingest import FORMATS, report_suffixes, sniff_format
 from .meta import TITLE_CUE
 from .narrative import NarrativeExtractor, make_extractor
@@ -358,10 +358,6 @@ def _finished(rec: Record, rid: str | None, finish: Callable[[Record], Any] | No
     return finish(rec) if finish is not None else rec
 
 
-def _to_dict(rec: Record, include_text: bool) -> dict:
-    return rec.to_dict(include_text=include_text)
-
-
 def _with_alarm(parse, p: str, seconds: float | None) -> Record:
     """``parse(p)`` stopped by SIGALRM after ``seconds`` (re-fired every half second, so clean-up
     code that spins on the same input is interrupted too): ``_Deadline`` is raised. The handler is
@@ -655,18 +651,6 @@ def iter_batch(paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                           llm=llm, ids=ids, file_timeout=file_timeout, memory_limit_mb=memory_limit_mb)
 
 
-def iter_batch_dicts(paths: Iterable[str | os.PathLike], *, include_text: bool = False, jobs: int = 1,
-                     narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
-                     llm: LLMConfig | None = None, ids: Mapping[str, str] | None = None,
-                     file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S,
-                     memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB) -> Iterator[dict]:
-    """``iter_batch`` giving each record as ``Record.to_dict(include_text=...)``, made in the worker
-    processes. Plain data crosses between processes faster than a Record."""
-    return iter_batch_map(partial(_to_dict, include_text=include_text), paths, jobs=jobs, narrative=narrative,
-                          llm_concurrency=llm_concurrency, llm=llm, ids=ids, file_timeout=file_timeout,
-                          memory_limit_mb=memory_limit_mb)
-
-
 def iter_batch_map(fn: Callable[[Record], Any] | None, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                    narrative: str | NarrativeExtractor | None = "rules", llm_concurrency: int = 4,
                    llm: LLMConfig | None = None, ids: Mapping[str, str] | None = None,
@@ -732,12 +716,9 @@ def _iter_batch(paths: list[str], *, jobs: int = 1,
                                file_timeout, memory_limit_mb, finish, ids)
 
 
-def add_to_summary(s: dict, r: Record | dict | EncodedRecord) -> None:
-    """Count a record (a ``Record``, its dict or its ``EncodedRecord``) into a batch's summary."""
-    if isinstance(r, EncodedRecord):
-        b = r.brief
-    else:
-        b = brief_of(r.to_dict(include_text=False) if isinstance(r, Record) else r)
+def add_to_summary(s: dict, r: EncodedRecord) -> None:
+    """Count a record (as ``OutputWriter.encoder()`` gives it) into a batch's summary."""
+    b = r.brief
     s["reports"] += 1
     s[b["status"]] = s.get(b["status"], 0) + 1
     for sev, n in b["severities"].items():
@@ -751,7 +732,6 @@ def add_to_summary(s: dict, r: Record | dict | EncodedRecord) -> None:
         s["llm"]["cached"] += 1
 
 
-__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "iter_batch_dicts", "iter_batch_map",
-           "add_to_summary",
+__all__ = ["expand_paths", "scan_paths", "Scan", "Skipped", "iter_batch", "iter_batch_map", "add_to_summary",
            "WorkerCrashed", "WorkersUnavailable", "DEFAULT_FILE_TIMEOUT_S",
            "DEFAULT_MEMORY_LIMIT_MB"]

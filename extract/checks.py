@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 from .record import flatten
 from .tables.identities import Identity, application_identities, review_identities, shape_of
@@ -17,25 +16,8 @@ def _fmt(x: float) -> str:
     return str(int(x)) if math.isfinite(x) and x.is_integer() else f"{x:g}"
 
 
-@lru_cache(maxsize=256)
-def _dotted(row: str, columns: tuple[str, ...]) -> tuple[str, ...]:
-    """The value keys of a row's cells (``new_received.total``): made once per row and column set."""
-    return tuple(f"{row}.{c}" for c in columns)
-
-
-def _flat(values: dict) -> dict:
-    """``record.flatten`` of a table's values (row → column → value), a row at a time."""
-    flat: dict = {}
-    for r, row in values.items():
-        if type(row) is dict and dict not in map(type, row.values()):     # the readers' plain dicts
-            flat.update(zip(_dotted(r, tuple(row)), row.values()))
-        else:
-            flatten(row, r, flat)
-    return flat
-
-
 def check_identities(table: str, values: dict, identities: list[Identity]) -> list[Finding]:
-    flat = _flat(values)
+    flat = flatten(values)
     out: list[Finding] = []
     unchecked = 0
     for idn in identities:

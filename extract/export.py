@@ -336,7 +336,12 @@ def spreadsheet_safe(row: Mapping[str, Any]) -> dict[str, Any]:
     CR gets a leading ``'`` so Excel/LibreOffice show it instead of running it as a formula (report
     text and file names are untrusted). Numbers are left alone; JSONL and DuckDB keep the true text.
     """
-    return {k: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for k, v in row.items()}
+    return {k: _safe(v) for k, v in row.items()}
+
+
+def _safe(v: Any) -> Any:
+    """``spreadsheet_safe`` of one value."""
+    return "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
 
 
 def json_text(d: Any, *, exact: bool = True) -> str:
@@ -461,11 +466,6 @@ def _csv_bytes(rows: list[list]) -> bytes:
     buf = io.StringIO(newline="")
     csv.writer(buf).writerows(rows)
     return buf.getvalue().encode("utf-8", "backslashreplace")
-
-
-def _safe(v: Any) -> Any:
-    """``spreadsheet_safe`` of one value."""
-    return "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
 
 
 # -- writers (I/O) ----------------------------------------------------------------
@@ -593,7 +593,7 @@ class OutputWriter:
         return partial(encode_record, include_text=self.include_text, data=self.data)
 
     def encode(self, record: Record | Mapping) -> EncodedRecord:
-        return encode_record(record, include_text=self.include_text, data=self.data)
+        return self.encoder()(record)
 
     def write(self, record: Record | Mapping | EncodedRecord) -> None:
         """Append a record (a ``Record``, its dict, or ``encoder()``'s encoding of either) to every file."""
@@ -619,8 +619,8 @@ class OutputWriter:
 
     def write_skipped(self, path: str | os.PathLike, reason: str) -> None:
         """An ``errors.csv`` row for a file that was not read (see ``skipped_row``)."""
-        row = spreadsheet_safe(skipped_row(path, reason))
-        self._files[ERRORS].write(_csv_bytes([[row[c] for c in ERROR_COLUMNS]]))
+        row = skipped_row(path, reason)
+        self._files[ERRORS].write(_csv_bytes([[_safe(row[c]) for c in ERROR_COLUMNS]]))
         self.counts[ERRORS] += 1
 
     def write_all(self, records: Iterable[Record | Mapping]) -> None:

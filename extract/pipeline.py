@@ -29,16 +29,7 @@ NarrativeArg = NarrativeExtractor | str | None
 
 def record_id(path: str | os.PathLike | None) -> str:
     """A report's id on its own: the file stem (``a/2025.txt`` → ``2025``). See ``batch_ids``."""
-    if not path:
-        return "report"
-    if isinstance(path, str):
-        # Path(path).stem without building a Path (a batch asks for every file's); Path for the odd
-        # path ("a/", "a/.") whose last part is not the file's name
-        name = os.path.basename(path)
-        if name not in ("", ".", ".."):
-            i = name.rfind(".")
-            return name[:i] if 0 < i < len(name) - 1 else name
-    return (path if isinstance(path, Path) else Path(path)).stem
+    return Path(path).stem if path else "report"
 
 
 def batch_ids(paths: Iterable[str | os.PathLike], *,
@@ -105,12 +96,11 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
     if doc.ocr is not None:
         from .ingest.ocr import ocr_findings
         findings.extend(ocr_findings(doc.ocr, tables, meta.template))
-    missing = sections.missing
-    for key in missing:
+    for key in sections.missing:
         # the table readers report a missing table section with its own severity
         findings.append(Finding(check=f"sections.missing.{key}", severity="info",
                                 message=f"section {key} was not found in the report"))
-    cut = _truncated_after(sections, missing) if meta.template != "legacy" else None
+    cut = _truncated_after(sections) if meta.template != "legacy" else None
     truncated = cut is not None
     if truncated:
         findings.append(Finding(check="report.truncated", severity="error",
@@ -118,7 +108,7 @@ def parse_document(doc: Document, *, id: str | None = None, source: Source | Non
                                         f"so the file looks truncated"))
     extractor = make_extractor(narrative)
     narr = extractor.extract(doc, sections) if extractor else None
-    status = "partial" if truncated else _status(tables, missing, meta)
+    status = "partial" if truncated else _status(tables, sections, meta)
     return Record(id=rid, source=src, status=status, meta=meta, tables=tables, narrative=narr,
                   findings=tuple(findings), sections=sections, text=doc.text,
                   seconds=time.perf_counter() - t0)
@@ -192,25 +182,25 @@ def _looks_like_report(doc: Document, sections, meta) -> bool:
     return meta.agency_span is not None and any(sections.get(k) is not None for k in ("overview", "problems"))
 
 
-def _truncated_after(sections, missing: tuple[str, ...]) -> str | None:
+def _truncated_after(sections) -> str | None:
     """The last section found when every section after it, 五 included, is missing (a cut-off file).
 
-    Ending after 五 is not enough: some reports leave out 六. ``missing``: ``sections.missing``."""
+    Ending after 五 is not enough: some reports leave out 六."""
     if not sections.found:
         return None
     order = list(SECTION_KEYS)
     last = max(sections.found, key=lambda s: order.index(s.key))
     after = order[order.index(last.key) + 1:]
-    if "problems" in after and all(k in missing for k in after):
+    if "problems" in after and all(k in sections.missing for k in after):
         return last.key
     return None
 
 
-def _status(tables, missing: tuple[str, ...], meta) -> str:
+def _status(tables, sections, meta) -> str:
     if meta.template in ("legacy",):
         return "ok"
     present = [t for t in tables.values() if t.values is not None]
-    if len(present) < 3 or missing and any(k in missing for k in
+    if len(present) < 3 or sections.missing and any(k in sections.missing for k in
                                                     ("active_disclosure", "applications", "review_litigation")):
         return "partial"
     return "ok"

@@ -7,9 +7,11 @@ import itertools
 import shutil
 import signal
 import time
+from functools import partial
 from pathlib import Path
 
 import extract.batch as batch
+from extract.record import Record
 from hostile import GOOD
 
 
@@ -30,7 +32,8 @@ def test_dicts_are_the_records_to_dict(tmp_path):
     paths.insert(2, tmp_path / "broken.txt")
     want = [r.to_dict(include_text=False) for r in batch.iter_batch(paths, jobs=1, narrative="rules")]
     for jobs in (1, 2):
-        got = list(batch.iter_batch_dicts(paths, jobs=jobs, narrative="rules"))
+        got = list(batch.iter_batch_map(partial(Record.to_dict, include_text=False), paths, jobs=jobs,
+                                        narrative="rules"))
         for d in (*want, *got):
             d["seconds"] = 0
         assert got == want

@@ -6,9 +6,10 @@ import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from ..record import dotted_keys
 from ..textnorm import fold, strip_enumerators
 from ..types import Document, Finding, Section, TableResult
-from .common import (blank_finding, irregular_finding, readings_for, span_of, spans_of, table_keys, token_value,
+from .common import (blank_finding, irregular_finding, readings_for, span_of, spans_of, token_value,
                      trim_edge_blanks, value_of)
 from .identities import application_identities
 from .rows import Row, rows_in
@@ -242,7 +243,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
                                         for t in row.values):
             # the common case, read as printed: a count of its own in every column
             known.update(zip(cell_keys, map(value_of, row.values)))
-            spans.update(zip(table_keys(TABLE, cell_keys), map(span_of, row.values)))
+            spans.update(zip(dotted_keys(TABLE, cell_keys), map(span_of, row.values)))
             continue
         toks = trim_edge_blanks(list(row.values), m)
         bad = [t for t in toks if t.kind == "num" and (isinstance(t.value, float) or (t.value or 0) < 0)
@@ -259,7 +260,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
             rd = readings[0]
             known.update(zip(cell_keys, rd.values))
             blanks = []
-            for ck, tk, v, s in zip(cell_keys, table_keys(TABLE, cell_keys), rd.values, rd.spans):
+            for ck, tk, v, s in zip(cell_keys, dotted_keys(TABLE, cell_keys), rd.values, rd.spans):
                 if v is None:
                     blanks.append(ck)
                 elif s is not None:
@@ -278,7 +279,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
         if ok:
             known.update(res.values)  # type: ignore[arg-type]
             if len(res.spans) == len(irr.columns):      # every cell has its span, in column order
-                spans.update(zip(table_keys(TABLE, irr.columns), res.spans.values()))
+                spans.update(zip(dotted_keys(TABLE, irr.columns), res.spans.values()))
             else:
                 spans.update(spans_of(TABLE, res.spans))
         else:

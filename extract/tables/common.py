@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from operator import attrgetter
 
+from ..record import dotted_keys
 from ..types import Finding, Span, TableName
 from .rows import Tok
 from .solve import Irregular, Reading, count_readings, group_readings, run_readings
@@ -118,16 +118,10 @@ _BASIS = {
 }
 
 
-@lru_cache(maxsize=1024)
-def table_keys(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
-    """``keys`` prefixed with their table's name: made once per row and column set."""
-    return tuple(f"{table}.{k}" for k in keys)
-
-
 def irregular_finding(table: TableName, irr: Irregular, label: str, resolved: bool, survivors: int,
                       derived: tuple[str, ...] = (), values: dict | None = None,
                       basis: str = "identities") -> Finding:
-    cells = table_keys(table, irr.columns)
+    cells = dotted_keys(table, irr.columns)
     what = ("its cells ran together into one run of digits" if irr.kind == "run"
             else f"it has {irr.detail}")
     check = f"{table}.unseparated_cells" if irr.kind == "run" else f"{table}.irregular_row"
