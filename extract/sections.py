@@ -42,7 +42,7 @@ _ANCHORS: dict[SectionKey, re.Pattern] = {
 }
 
 _PROBLEM_CUE = re.compile(r"问题|不足|短板|差距")
-_PROSE_END = re.compile(r"[。；;]$")
+# a line that ends a sentence is prose, not a heading (lines are folded: no trailing whitespace)
 _SENTENCE_ENDS = ("。", "；", ";")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$|^\d{4}[-./]\d{1,2}[-./]\d{1,2}$")
 # page furniture after a web page's signature: attachments, copy-to lines, contact persons
@@ -90,7 +90,6 @@ def heading_key(title: str) -> SectionKey | None:
 
 def _may_be_heading(line: _Line) -> bool:
     """Short, not a sentence, not a table row: whichever section it might name."""
-    # endswith is _PROSE_END: a folded line has no whitespace, so no newline for ``$`` to stand before
     return len(line.folded) <= MAX_HEADING and not line.cells and not line.folded.endswith(_SENTENCE_ENDS)
 
 
@@ -112,7 +111,7 @@ def _trailer(lines: list[_Line]) -> int | None:
         ln = lines[i - 1]
         if _DATE_LINE.match(ln.folded):
             seen_date = True
-        elif not (len(ln.folded) <= 30 and BODY_SUFFIX.search(ln.folded) and not _PROSE_END.search(ln.folded)):
+        elif not (len(ln.folded) <= 30 and BODY_SUFFIX.search(ln.folded) and not ln.folded.endswith(_SENTENCE_ENDS)):
             break
         i -= 1
     return i if seen_date and i < len(lines) else None
