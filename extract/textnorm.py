@@ -16,7 +16,21 @@ _QUOTES = {"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"
 # a regex finds the few quote characters; str.translate with a table looks up every character
 # (on a whole report, 0.3 ms against 0.02 ms)
 _QUOTE = re.compile("[" + "".join(_QUOTES) + "]")
-_WS = re.compile(r"\s+")
+
+# NFKC maps each full-width ASCII form (U+FF01-FF5E) and the ideographic space to one ASCII
+# character, and Chinese text is full of them (，：（）): NFKC's quick check fails on nearly every
+# report, so CPython decomposes and recomposes the whole text (~0.2 µs a character). Replaced
+# first, by their own decompositions, they leave NFKC's result as it was (the text's NFKD is the
+# same), and what is left usually passes the quick check, on which ``normalize`` returns at once.
+_WIDE = re.compile("[\u3000\uff01-\uff5e]")
+_NARROW = {c: unicodedata.normalize("NFKC", c) for c in map(chr, (0x3000, *range(0xFF01, 0xFF5F)))}
+
+
+def nfkc(s: str) -> str:
+    """``unicodedata.normalize("NFKC", s)``, 5-10x faster on Chinese text (same result for every string)."""
+    for c in set(_WIDE.findall(s)):
+        s = s.replace(c, _NARROW[c])
+    return unicodedata.normalize("NFKC", s)
 
 
 def fold_text(s: str) -> str:
@@ -24,7 +38,9 @@ def fold_text(s: str) -> str:
 
     For a section or a whole report, which no other report repeats; labels and lines go
     through the cached ``fold``."""
-    return _WS.sub("", _QUOTE.sub(_straight, unicodedata.normalize("NFKC", s)))
+    # str.split() splits at what re's \s matches (both ask Py_UNICODE_ISSPACE), in a sixth of
+    # the time of re.sub(r"\s+", "", ...)
+    return "".join(_QUOTE.sub(_straight, nfkc(s)).split())
 
 
 def _straight(m: re.Match) -> str:
