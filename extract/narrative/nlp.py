@@ -92,10 +92,14 @@ _TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 # a key of jieba's files and the word lists; ``cut`` is jieba's ``posseg.cut(text, HMM=False)``
 # over it (tests/test_nlp.py compares the two on every report of eval/).
 
-LEXICON_FORMAT = 1
+# the layout of the lexicon's files, part of its cache key. 3: each word's log probability
+# (jieba's log(freq) - log(total)) beside its frequency, and the longest word's length (2 was an
+# unreleased layout that may still sit in caches under the same words)
+LEXICON_FORMAT = 3
 # what jieba's posseg splits text into before cutting (jieba/posseg/__init__.py: re_han_internal,
 # re_skip_internal): a Han block, or a character (``\r\n`` whole) that jieba tags alone
 _RE_PIECE = re.compile("(?P<han>[\u4E00-\u9FD5a-zA-Z0-9+#&\\._]+)|\r\n|.", re.S)
+_NO_WORD = float("-inf")     # a route's score before a word is found (every real score is finite)
 _ENG1 = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")   # jieba's re_eng1
 
 
@@ -135,14 +139,14 @@ def _build_lexicon(dest: Path, words: dict[str, str]) -> None:
     import jieba
     import jieba.posseg
 
-    log = logging.getLogger("jieba")
-    level = log.level
-    log.setLevel(logging.WARNING)  # jieba announces its dictionary load on stderr
+    jieba_log = logging.getLogger("jieba")
+    level = jieba_log.level
+    jieba_log.setLevel(logging.WARNING)  # jieba announces its dictionary load on stderr
     try:
         tk = jieba.Tokenizer()
         tk.initialize()
     finally:
-        log.setLevel(level)
+        jieba_log.setLevel(level)
     for w, tag in words.items():
         tk.add_word(w, tag=tag)
     pos = jieba.posseg.POSTokenizer(tk)
@@ -157,17 +161,24 @@ def _build_lexicon(dest: Path, words: dict[str, str]) -> None:
         raise ValueError("too many jieba tags for one byte")
     code = {t: i for i, t in enumerate(names)}
     freq = array("q", bytes(8 * len(trie)))
+    logp = array("d", bytes(8 * len(trie)))
     tag = array("B", bytes(len(trie)))
+    logtotal = log(tk.total)
     for w, i in trie.iteritems():
         freq[i] = tk.FREQ.get(w) or 0
+        # the route's score of the word as jieba sums it (log(freq) - logtotal first); a word of
+        # frequency 0 is never taken
+        logp[i] = log(freq[i]) - logtotal if freq[i] else float("nan")
         tag[i] = code[tags.get(w, "x")]
     dest.mkdir(parents=True)
     trie.save(str(dest / "words.marisa"))
     with open(dest / "values.bin", "wb") as f:
+        logp.tofile(f)
         freq.tofile(f)
         tag.tofile(f)
-    (dest / "meta.json").write_text(json.dumps({"total": tk.total, "tags": names, "words": len(trie)}),
-                                    encoding="utf-8")
+    longest = max(map(len, trie.iterkeys()))
+    (dest / "meta.json").write_text(json.dumps({"total": tk.total, "tags": names, "words": len(trie),
+                                                "longest": longest}), encoding="utf-8")
 
 
 def _open_lexicon(words: dict[str, str]) -> Path:
@@ -214,10 +225,12 @@ class Tagger:
         with open(folder / "values.bin", "rb") as f:
             self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         view = memoryview(self._map)
-        self._freq = view[:8 * n].cast("q")
-        self._tag = view[8 * n:9 * n].cast("B")
+        self._logp = view[:8 * n].cast("d")
+        self._freq = view[8 * n:16 * n].cast("q")
+        self._tag = view[16 * n:17 * n].cast("B")
         self._tags = tuple(meta["tags"])
         self._logtotal = log(meta["total"])
+        self._longest = meta["longest"]
 
     def is_word(self, s: str) -> bool:
         """``s`` is a word of the dictionary."""
@@ -261,21 +274,22 @@ class Tagger:
         """
         blk = text[start:end]
         n = end - start
-        freq, prefixes, logtotal = self._freq, self._trie.iter_prefixes_with_ids, self._logtotal
+        # the words at k are prefixes of the next ``longest`` characters: a longer slice only makes
+        # the trie encode more; each word's score term is read from the lexicon, not worked out here
+        prefixes, logp, longest = self._trie.iter_prefixes_with_ids, self._logp, self._longest
+        alone = log(1) - self._logtotal      # a character that is no word: frequency 1
         score = [0.0] * (n + 1)
         nxt = [0] * n
         ids = [-1] * n
         for k in range(n - 1, -1, -1):
-            best = None
-            for w, i in prefixes(blk[k:]):      # shortest first: later ones win ties
-                f = freq[i]
-                if f:
-                    x = k + len(w)
-                    s = log(f) - logtotal + score[x]
-                    if best is None or s >= best:
-                        best, nxt[k], ids[k] = s, x, i
-            if best is None:                    # no word here: the character alone, frequency 1
-                best, nxt[k] = log(1) - logtotal + score[k + 1], k + 1
+            best = _NO_WORD
+            for w, i in prefixes(blk[k:k + longest]):      # shortest first: later ones win ties
+                x = k + len(w)
+                s = logp[i] + score[x]
+                if s >= best:                   # never for a word of frequency 0 (NaN)
+                    best, nxt[k], ids[k] = s, x, i
+            if best == _NO_WORD:                # no word here: the character alone
+                best, nxt[k] = alone + score[k + 1], k + 1
             score[k] = best
         tag, names = self._tag, self._tags
         x = 0
