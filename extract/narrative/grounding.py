@@ -145,6 +145,8 @@ def _fuzzy(norm: str, index: tuple[int, ...], target: str, lo: int, hi: int,
 
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’《》"
 _INNER_WS = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+|[ \t\u3000]+(?=[{_CJK}])")
+_SPACES = re.compile(r"[ \t]{2,}")
+_SPACE = re.compile("[ \t\u3000]")     # what the two patterns act on (the first is tried at every character)
 
 
 def clean_item(source_slice: str) -> str:
@@ -157,8 +159,10 @@ def clean_item(source_slice: str) -> str:
     lines = [ln.strip() for ln in source_slice.splitlines()]
     kept = [ln for ln in lines if ln and not PAGE_NUMBER_LINE.match(ln)]
     joined = "".join(kept)
+    if not _SPACE.search(joined):
+        return joined  # most items: no space for the rules below (each line is stripped already)
     joined = _INNER_WS.sub("", joined)
-    return re.sub(r"[ \t]{2,}", " ", joined).strip()
+    return _SPACES.sub(" ", joined).strip()
 
 
 # -- a model's answer -----------------------------------------------------------
