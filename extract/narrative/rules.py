@@ -234,7 +234,8 @@ def _not_an_item(s: str) -> bool:
     if (_TABLE_DEBRIS.search(core) or sum(map(str.isdigit, core)) > 0.25 * len(core)
             or len(_UNIT_CELL.findall(core)) >= 2):
         return True
-    return bool(_ANNOUNCE.search(core) or _ANNOUNCE.search(s) or _PROGRESS.match(core) or _NOTHING.match(core))
+    return bool(_ANNOUNCE.search(core) or (len(core) < len(s) and _ANNOUNCE.search(s))
+                or _PROGRESS.match(core) or _NOTHING.match(core))
 
 
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
