@@ -115,6 +115,19 @@ def test_section_five_items(five, problems, improvements):
         assert clean_item(rec.text[s:e]) == item.text and item.alignment == "exact"
 
 
+def test_end_anchored_patterns_are_searched_over_their_longest_match():
+    """rules searches the patterns that end a lead-in only over their last WIDTH characters: WIDTH must
+    be the longest match a pattern can make."""
+    try:
+        from re import _parser as sre_parse       # Python 3.11+
+    except ImportError:
+        import sre_parse                          # type: ignore[no-redef]
+    from extract.narrative import rules
+
+    for pattern, width in ((rules._LIST_TAIL, rules._LIST_TAIL_WIDTH), (rules._LIST_END, rules._LIST_END_WIDTH)):
+        assert sre_parse.parse(pattern.pattern).getwidth()[1] == width, pattern.pattern
+
+
 def test_other_matters_is_section_six_as_written():
     rec = report("无。", six="本年度未收取信息处理费。")
     assert rec.narrative.other_matters == "本年度未收取信息处理费。"
