@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..channel_types import CHANNEL_TYPES, types_where
 from ..types import Channel, ChannelType, Document, Sections, Span
@@ -115,8 +115,9 @@ _DOC_TITLE = re.compile(r"《[^《》\n]*(?:关于|通知|办法|意见|规定|�
 _PRINT_NAME = re.compile(r"(?:报|时报|刊|周刊|杂志)$")
 
 
-@dataclass(frozen=True, slots=True)
-class _Clause:
+# the reader's own records are named tuples: a frozen dataclass sets each field through
+# object.__setattr__, several times the cost, for records made a few times a report each
+class _Clause(NamedTuple):
     text: str
     runs: tuple[Span, ...]     # the source spans the text is made of (a wrapped line gives two)
     next_text: str             # the next clause of the same sentence, or ""
@@ -124,8 +125,7 @@ class _Clause:
     plan: bool                 # in section 五
 
 
-@dataclass(frozen=True, slots=True)
-class _Mention:
+class _Mention(NamedTuple):
     kind: ChannelType
     name: str | None
     span: Span

@@ -35,8 +35,7 @@ items are left out; a closing ``。`` stays. Every item's span indexes
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..furniture import page_number_forms
 from ..types import Document, Narrative, NarrativeItem, Sections, Span
@@ -93,16 +92,25 @@ _DEFICIENCY = re.compile(r"有待|不足|不够|差距|尚需|仍需|还需|亟�
                          r"|不(?:强|高|全|深|广|多|到位|及时|规范|完善|健全|平衡|明显|精准|充分|丰富|紧密|细致|仔细|准确|统一|均衡|灵活)")
 
 # enumerator families found inside a paragraph, in preference order
-_PUNCT_BEFORE = r"(?:(?<=^)|(?<=[。；;，,：:！？!?]))"
-# each with a cue that any match holds: a pattern opening with a lookbehind is tried at every
-# character, a cue opening with a literal or a character set is scanned for in C
+_MARKS_BEFORE = "。；;，,：:！？!?"
+
+
+def _after_mark(first: str, rest: str) -> re.Pattern:
+    """An enumerator opening with the character set ``first``, then ``rest``, that starts the text or
+    follows one of _MARKS_BEFORE. The set comes first and the lookbehind after it, so that ``re``
+    scans for the set in C; a pattern opening with a lookbehind is tried at every character (8x the
+    time on a paragraph). ``rest`` looks behind at the first character where an enumerator depends
+    on it."""
+    return re.compile(rf"{first}(?:(?<=^.)|(?<=[{_MARKS_BEFORE}].)){rest}")
+
+
 _FAMILIES = (
-    (re.compile("是|方面"), re.compile(rf"{_PUNCT_BEFORE}(?:[{_NUM}]{{1,2}}是|一方面|另一方面)[，,]?")),
-    (None, re.compile(rf"[（(][{_NUM}]{{1,2}}[)）]")),
-    (None, re.compile(r"[（(]\d{1,2}[)）]")),
-    (re.compile(r"\d[.、．]"), re.compile(rf"{_PUNCT_BEFORE}\d{{1,2}}[.、．](?!\d)")),
-    (None, re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")),
-    (re.compile("第|首先|其次|再次|最后"), re.compile(rf"{_PUNCT_BEFORE}(?:第[{_NUM}]|首先|其次|再次|最后)[，,、]")),
+    _after_mark(f"[{_NUM}另]", rf"(?:(?<=[{_NUM}])[{_NUM}]?是|(?<=一)方面|(?<=另)一方面)[，,]?"),  # 一是, 一方面
+    re.compile(rf"[（(][{_NUM}]{{1,2}}[)）]"),
+    re.compile(r"[（(]\d{1,2}[)）]"),
+    _after_mark(r"\d", r"\d?[.、．](?!\d)"),                                                  # 1. 12、
+    re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]"),
+    _after_mark("[第首其再最]", rf"(?:(?<=第)[{_NUM}]|(?<=首)先|(?<=[其再])次|(?<=最)后)[，,、]"),  # 第一，首先，
 )
 _STRIP_HEAD = "，,、：:。；; "
 _STRIP_TAIL = "；;，,、：: "
@@ -110,8 +118,7 @@ _STRIP_TAIL = "；;，,、：: "
 _DEBRIS = re.compile(rf"^(?:{page_number_forms(4, total_separator=False)}|[^。，；：]{{0,30}}政府信息公开工作年度报告)$")
 
 
-@dataclass(frozen=True, slots=True)
-class _Para:
+class _Para(NamedTuple):      # (a frozen dataclass costs several times as much to make)
     text: str                 # whitespace-free
     index: tuple[int, ...]    # source offset of each character
 
@@ -209,9 +216,7 @@ def _classify(lead: str) -> Mode | None:
 
 
 def _enumerators(p: str, start: int) -> list[re.Match]:
-    for cue, fam in _FAMILIES:
-        if cue is not None and not cue.search(p, start):
-            continue
+    for fam in _FAMILIES:
         found = list(fam.finditer(p, start))
         if found:
             return found
@@ -257,13 +262,15 @@ def _sentences(p: str, a: int, b: int) -> list[tuple[int, int]]:
     return out
 
 
-_LAST_SENTENCE = re.compile(r"(?<=[。！？!?；;])[^。！？!?；;]+[。！？!?]?$")
+# the last sentence (group 1) after a mark: the mark is matched, not looked behind at, so that ``re``
+# scans for marks instead of trying the pattern at every character
+_LAST_SENTENCE = re.compile(r"[。！？!?；;]([^。！？!?；;]+[。！？!?]?)$")
 
 
 def _drop_progress_tail(p: str, a: int, b: int) -> int:
     """End of p[a:b] without a closing progress remark (``目前，上述工作正在推进中。``)."""
-    m = _LAST_SENTENCE.search(p[a:b])
-    return a + m.start() if m and _not_an_item(m.group()) else b
+    m = _LAST_SENTENCE.search(p, a, b)
+    return m.start(1) if m and _not_an_item(m.group(1)) else b
 
 
 def _listed(p: str, a: int, b: int) -> list[tuple[int, int]]:
