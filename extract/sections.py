@@ -15,15 +15,18 @@ itself, where the heading is missing). 五 and 六 are the first candidates afte
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from bisect import bisect_right
+from functools import cache
+from itertools import accumulate, compress
 
 from .textnorm import fold, strip_enumerators
 from .types import Document, Section, SectionKey, Sections, Span
 
 MAX_HEADING = 48  # folded characters
 
+_OVERVIEW_WORDS = r"总体情况|总体概况|概述|基本情况|工作概况|总体工作情况"
 _PATTERNS: dict[SectionKey, re.Pattern] = {
-    "overview": re.compile(r"^(?:总体情况|总体概况|概述|基本情况|工作概况|总体工作情况)"),
+    "overview": re.compile(rf"^(?:{_OVERVIEW_WORDS})"),
     "active_disclosure": re.compile(r"主动公开政府信息|政府信息主动公开|主动公开(?:的)?(?:情况|工作)"),
     "applications": re.compile(r"收到和处理政府信息公开申请|依申请公开政府信息|政府信息公开申请(?:的)?(?:办理|受理|处理)?情况|依申请公开(?:的)?情况"),
     "review_litigation": re.compile(r"行政复议.{0,12}(?:行政)?诉讼|复议.{0,6}诉讼"),
@@ -31,8 +34,13 @@ _PATTERNS: dict[SectionKey, re.Pattern] = {
     "other_matters": re.compile(r"其[他它]需要?(?:报告|说明)|其[他它]事项|需要说明的其[他它]事项"),
 }
 
-# matches where any of _PATTERNS does: most short lines name no section, and one search tells
-_ANY_SECTION = re.compile("|".join(f"(?:{p.pattern})" for p in _PATTERNS.values()))
+# Matches on a folded line wherever one of _PATTERNS matches on its core (the line less its
+# leading enumerators: hence the overview's words unanchored): one search tells the few short
+# lines that may name a section, which are then tried pattern by pattern. The alternatives are
+# joined flat, each opening with a literal, so that re skips in C every character none of them
+# opens with (grouped, it tries the whole pattern at each: 10x slower).
+_MAY_NAME_SECTION = re.compile("|".join([_OVERVIEW_WORDS] + [p.pattern for k, p in _PATTERNS.items()
+                                                             if k != "overview"]))
 
 # content that opens each table section (searched on folded lines)
 _ANCHORS: dict[SectionKey, re.Pattern] = {
@@ -52,35 +60,76 @@ BODY_SUFFIX = re.compile(r"(?:局|政府|办公室|委员会|委|中心|厅|院|
 """How the name of a reporting body ends (a signature line, the line above a title)."""
 
 
-class _Line(NamedTuple):      # a named tuple: built for every line of every report
-    start: int
-    end: int
-    folded: str           # without markdown '#'
-    core: str             # enumerators stripped
-    cells: bool           # a table row (tab-separated cells)
+class _Lines:
+    """A report's lines that are not empty once folded (markdown '#' removed), in order.
 
+    The finder reads every line's folded text, but the offsets and the rest of only a few lines:
+    those are worked out when asked for. Python-level work per line of every report is most of
+    what this stage costs, so a search for the first line that matches (a table's first line)
+    is one regex search of the lines joined by "\n" (a folded line has none), not one per line.
+    """
 
-_new_tuple = tuple.__new__
-"""Builds a named tuple from a tuple of its fields without its Python-level ``__new__`` (a frame per line)."""
+    def __init__(self, text: str) -> None:
+        raws = text.split("\n")
+        folded = [f.lstrip("#") for f in map(fold, raws)]
+        self._raws = raws
+        self._raw_index = list(compress(range(len(raws)), folded))   # each line's index in raws
+        self._raw_lens = list(accumulate(map(len, raws), initial=0))  # lengths of the raw lines before
+        self.folded: list[str] = list(filter(None, folded))
+        self.joined = "\n".join(self.folded)
+        self._joined_starts = list(accumulate((len(f) + 1 for f in self.folded), initial=0))
 
+    def __len__(self) -> int:
+        return len(self.folded)
 
-def _lines(text: str) -> list[_Line]:
-    out = []
-    pos = 0
-    for raw in text.split("\n"):
-        start, end = pos, pos + len(raw)
-        pos = end + 1
-        f = fold(raw).lstrip("#")
-        if f:
-            out.append(_new_tuple(_Line, (start, end, f, strip_enumerators(f), "\t" in raw.strip())))
-    return out
+    def start(self, i: int) -> int:
+        """Offset in the text of line ``i``'s first character."""
+        k = self._raw_index[i]
+        return self._raw_lens[k] + k          # the raw lines before it, and their newlines
 
+    def end(self, i: int) -> int:
+        return self.start(i) + len(self._raws[self._raw_index[i]])
 
-def heading_key(title: str) -> SectionKey | None:
-    """The section a heading's title names (``存在的主要问题及改进情况`` → problems), or None."""
-    core = strip_enumerators(fold(title))
-    if len(core) > MAX_HEADING:
+    def raw(self, i: int) -> str:
+        return self._raws[self._raw_index[i]]
+
+    def at(self, pos: int) -> int:
+        """The line that offset ``pos`` of ``joined`` falls in."""
+        return bisect_right(self._joined_starts, pos) - 1
+
+    def first(self, pattern: re.Pattern, lo: int, hi: int | None = None, max_len: int | None = None) -> int | None:
+        """The first line in ``lo..hi-1`` whose folded text ``pattern`` matches in, no longer than ``max_len``."""
+        hi = len(self.folded) if hi is None else hi
+        if lo >= hi:
+            return None
+        scan = _unanchored(pattern)
+        pos, endpos = self._joined_starts[lo], self._joined_starts[hi] - 1
+        while (m := scan.search(self.joined, pos, endpos)) is not None:
+            i = self.at(m.start())
+            f = self.folded[i]
+            if (max_len is None or len(f) <= max_len) and (scan is pattern or pattern.search(f)):
+                return i
+            pos = self._joined_starts[i + 1]
         return None
+
+    def may_be_heading(self, i: int) -> bool:
+        """Short, not a sentence, not a table row: whichever section it might name."""
+        f = self.folded[i]
+        return len(f) <= MAX_HEADING and not f.endswith(_SENTENCE_ENDS) and "\t" not in self.raw(i).strip()
+
+
+@cache
+def _unanchored(pattern: re.Pattern) -> re.Pattern:
+    """``pattern`` without its ^ and $ (anchors only, in these patterns): it matches in every line
+    ``pattern`` matches in, so a search of the joined lines finds the lines to try ``pattern`` on.
+    An alternative that opens with ^ has re try the whole pattern at every character of the text;
+    without, re skips in C to where one of the alternatives' first characters is."""
+    text = pattern.pattern.replace("^", "").replace("$", "")
+    return pattern if text == pattern.pattern else re.compile(text, pattern.flags)
+
+
+def _key_named(core: str) -> SectionKey | None:
+    """The section a heading's core names near its start ("四、政府信息公开行政复议…", "五、存在的主要问题…")."""
     for key, pattern in _PATTERNS.items():
         m = pattern.search(core)
         if m and m.start() <= 14:
@@ -88,54 +137,47 @@ def heading_key(title: str) -> SectionKey | None:
     return None
 
 
-def _may_be_heading(line: _Line) -> bool:
-    """Short, not a sentence, not a table row: whichever section it might name."""
-    return len(line.folded) <= MAX_HEADING and not line.cells and not line.folded.endswith(_SENTENCE_ENDS)
+def heading_key(title: str) -> SectionKey | None:
+    """The section a heading's title names (``存在的主要问题及改进情况`` → problems), or None."""
+    core = strip_enumerators(fold(title))
+    if len(core) > MAX_HEADING:
+        return None
+    return _key_named(core)
 
 
-def _names_section(line: _Line, key: SectionKey) -> bool:
-    m = _PATTERNS[key].search(line.core)
-    if not m:
-        return False
-    # a heading names its section near its start ("四、政府信息公开行政复议…", "五、存在的主要问题…")
-    return m.start() <= 14
-
-
-def _trailer(lines: list[_Line]) -> int | None:
+def _trailer(folded: list[str]) -> int | None:
     """Index of the first line of the closing block (the body's name, a date), if the report has one."""
-    i = len(lines)
-    while i > 0 and _CHROME_LINE.match(lines[i - 1].folded):
+    i = len(folded)
+    while i > 0 and _CHROME_LINE.match(folded[i - 1]):
         i -= 1
     seen_date = False
     while i > 0:
-        ln = lines[i - 1]
-        if _DATE_LINE.match(ln.folded):
+        f = folded[i - 1]
+        if _DATE_LINE.match(f):
             seen_date = True
-        elif not (len(ln.folded) <= 30 and BODY_SUFFIX.search(ln.folded) and not ln.folded.endswith(_SENTENCE_ENDS)):
+        elif not (len(f) <= 30 and BODY_SUFFIX.search(f) and not f.endswith(_SENTENCE_ENDS)):
             break
         i -= 1
-    return i if seen_date and i < len(lines) else None
+    return i if seen_date and i < len(folded) else None
 
 
 def find_sections(doc: Document) -> Sections:
-    lines = _lines(doc.text)
+    lines = _Lines(doc.text)
     if not lines:
         return Sections(found=())
     cands: dict[SectionKey, list[int]] = {k: [] for k in _PATTERNS}
-    for i, ln in enumerate(lines):
-        if not _may_be_heading(ln) or not _ANY_SECTION.search(ln.core):
-            continue
-        for key in _PATTERNS:
-            if _names_section(ln, key):
-                cands[key].append(i)
-                break
+    # headings are short lines: those that name a section are searched for one by one, not in the
+    # joined text, where most characters are in long lines
+    may_name = _MAY_NAME_SECTION.search
+    for i in [i for i, f in enumerate(lines.folded) if len(f) <= MAX_HEADING and may_name(f)]:
+        key = _key_named(strip_enumerators(lines.folded[i])) if lines.may_be_heading(i) else None
+        if key is not None:
+            cands[key].append(i)
 
     chosen: dict[SectionKey, tuple[int, bool]] = {}  # key -> (line index, is_heading)
     floor = 0
     for key in ("active_disclosure", "applications", "review_litigation"):
-        search = _ANCHORS[key].search
-        anchor = next((i for i, ln in enumerate(lines[floor:], floor)
-                       if search(ln.folded) and len(ln.folded) <= 160), None)
+        anchor = lines.first(_ANCHORS[key], floor, max_len=160)
         if anchor is not None:
             head = [i for i in cands[key] if floor <= i <= anchor]
             # the heading is the last candidate before the table, unless another
@@ -161,8 +203,9 @@ def find_sections(doc: Document) -> Sections:
     if "problems" not in chosen and "review_litigation" in chosen:
         # the heading is missing: 五 starts at the first line after 四 that speaks of problems
         nxt = chosen.get("other_matters", (len(lines), True))[0]
-        hit = next((i for i in range(chosen["review_litigation"][0] + 1, nxt) if _PROBLEM_CUE.search(lines[i].folded)
-                    and "\t" not in doc.text[lines[i].start:lines[i].end]), None)
+        hit = lines.first(_PROBLEM_CUE, chosen["review_litigation"][0] + 1, nxt)
+        while hit is not None and "\t" in lines.raw(hit):     # not in a table row
+            hit = lines.first(_PROBLEM_CUE, hit + 1, nxt)
         if hit is not None:
             chosen["problems"] = (hit, False)
 
@@ -174,25 +217,26 @@ def find_sections(doc: Document) -> Sections:
         # content before section 二 without its heading: the lines after the title
         chosen["overview"] = (1, False)
 
-    trailer_i = _trailer(lines)
+    trailer_i = _trailer(lines.folded)
     trailer: Span | None = None
     end_of_text = len(doc.text)
     if trailer_i is not None and trailer_i > max((v[0] for v in chosen.values()), default=-1):
-        trailer = (lines[trailer_i].start, len(doc.text))
-        end_of_text = lines[trailer_i].start
+        trailer = (lines.start(trailer_i), len(doc.text))
+        end_of_text = lines.start(trailer_i)
 
     order = sorted(chosen.items(), key=lambda kv: kv[1][0])
     found: list[Section] = []
     for n, (key, (i, is_head)) in enumerate(order):
-        ln = lines[i]
+        start = lines.start(i)
         nxt = order[n + 1][1][0] if n + 1 < len(order) else None
-        body_end = lines[nxt].start if nxt is not None else end_of_text
+        body_end = lines.start(nxt) if nxt is not None else end_of_text
         if is_head:
-            body_start = min(ln.end + 1, body_end)
-            heading = doc.text[ln.start:ln.end].strip()
-            hs = (ln.start, ln.end)
+            end = lines.end(i)
+            body_start = min(end + 1, body_end)
+            heading = doc.text[start:end].strip()
+            hs = (start, end)
         else:
-            body_start, heading, hs = ln.start, None, None
+            body_start, heading, hs = start, None, None
         number = ("overview", "active_disclosure", "applications", "review_litigation", "problems",
                   "other_matters").index(key) + 1
         found.append(Section(key=key, number=number, span=(body_start, max(body_start, body_end)),
