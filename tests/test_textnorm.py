@@ -16,12 +16,13 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.textnorm import _QUOTE, _straight, fold_text, nfkc
+from extract.textnorm import _QUOTES, fold_text, nfkc
 
 
 def reference_fold(s: str) -> str:
     """fold_text as it is defined: NFKC, quotes straightened, every \\s removed."""
-    return re.sub(r"\s+", "", _QUOTE.sub(_straight, unicodedata.normalize("NFKC", s)))
+    quotes = re.compile("[" + "".join(_QUOTES) + "]")
+    return re.sub(r"\s+", "", quotes.sub(lambda m: _QUOTES[m.group()], unicodedata.normalize("NFKC", s)))
 
 
 EVERY_CHARACTER = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
