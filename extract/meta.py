@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from .sections import BODY_SUFFIX
 from .tables.template import detect
@@ -16,40 +17,53 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _AGENCY_BEFORE = re.compile(r"^(?P<agency>.+?)(?:关于)?(?P<year>(?:19|20)\d{2})年度?(?:的)?(?:政府信息公开|政务公开|信息公开)")
 _AGENCY_AFTER = re.compile(r"^(?P<year>(?:19|20)\d{2})年度?(?P<agency>.+?)(?:政府信息公开|政务公开|信息公开)")
 _DATE = re.compile(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$|^((?:19|20)\d{2})[-./](\d{1,2})[-./](\d{1,2})$")
-_DATE_LABELLED = re.compile(r"(?:发布|印发|成文)?(?:日期|时间)[:：]\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+# a labelled date (发布日期: 2025-01-20, 成文时间：…): the label's first word needs no matching, and
+# a pattern that opens with literals only lets re skip in C to where one is
+_DATE_LABELLED = re.compile(r"(?:日期|时间)[:：]\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
 
 def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
     """The report's title among its first lines (folded, and its span). A title wrapped over two
     lines is joined; a title that names no body (``2024年政府信息公开工作年度报告``) takes the body's
     name from the short line above it."""
-    lines: list[tuple[str, int, int]] = []
-    text = doc.text
+    lines = _first_lines(doc.text, 12)
+    above = None
+    line = next(lines, None)
+    while line is not None:
+        below = next(lines, None)       # read one line ahead only: the title is near the top
+        f, start, end = line
+        if len(f) > 80:
+            pass
+        elif not TITLE_CUE.search(f):
+            nxt = below[0] if below else ""
+            if len(f) <= 40 and not TITLE_CUE.search(nxt) and TITLE_CUE.search(f + nxt) and len(f + nxt) <= 80:
+                return f + nxt, (start, below[2])
+        elif _GENERIC_TITLE.match(_FIELD_LABEL.sub("", f)):
+            pass                     # a running page header (政府信息公开工作年度报告): no body, no year
+        else:
+            if above is not None and _names_no_body(f):
+                a_f, a_start, _ = above
+                if len(a_f) <= 40 and BODY_SUFFIX.search(a_f) and not TITLE_CUE.search(a_f):
+                    return a_f + f, (a_start, end)
+            return f, (start, end)
+        above, line = line, below
+    return None
+
+
+def _first_lines(text: str, n: int) -> Iterator[tuple[str, int, int]]:
+    """The first ``n`` lines of ``text`` that are not empty once folded: (folded, start, end).
+
+    Line by line, as they are asked for: splitting the whole text would cost more than the rest."""
     start = 0
-    while len(lines) < 12:      # line by line: splitting the whole text would cost more than the rest
+    while n > 0:
         nl = text.find("\n", start)
         end = len(text) if nl < 0 else nl
         f = fold(text[start:end]).lstrip("#")
         if f:
-            lines.append((f, start, end))
+            yield f, start, end
+            n -= 1
         if nl < 0:
-            break
+            return
         start = nl + 1
-    for i, (f, start, end) in enumerate(lines):
-        if len(f) > 80:
-            continue
-        if not TITLE_CUE.search(f):
-            nxt = lines[i + 1][0] if i + 1 < len(lines) else ""
-            if len(f) <= 40 and not TITLE_CUE.search(nxt) and TITLE_CUE.search(f + nxt) and len(f + nxt) <= 80:
-                return f + lines[i + 1][0], (start, lines[i + 1][2])
-            continue
-        if _GENERIC_TITLE.match(_FIELD_LABEL.sub("", f)):
-            continue                 # a running page header (政府信息公开工作年度报告): no body, no year
-        if i > 0 and _names_no_body(f):
-            above, a_start, _ = lines[i - 1]
-            if len(above) <= 40 and BODY_SUFFIX.search(above) and not TITLE_CUE.search(above):
-                return above + f, (a_start, end)
-        return f, (start, end)
-    return None
 
 
 _GENERIC_TITLE = re.compile(r"^(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告$")
@@ -106,7 +120,9 @@ def _published_on(doc: Document, sections: Sections, year: int | None) -> str | 
     if sections.trailer:
         cands.append(doc.text[sections.trailer[0]:sections.trailer[1]])
     # the report's own date only: a crawler's header (发布时间: …) above its 正文 separator is the site's
-    sep = _CRAWLER_SEPARATOR.search(doc.text, 0, 4000)
+    # the separator's pattern opens with ^: re would try it at every character, where a find of
+    # its one literal tells most reports (which have none) at once
+    sep = _CRAWLER_SEPARATOR.search(doc.text, 0, 4000) if doc.text.find("正文", 0, 4000) >= 0 else None
     start = sep.end() if sep else 0
     head = doc.text[start:start + 400]
     cands.append(head)

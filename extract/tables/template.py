@@ -349,16 +349,19 @@ def detect(doc: Document, sections: Sections, year: int | None) -> str:
         s = sections.get(key)
         return fold_text(doc.text[s.span[0]:s.span[1]]) if s else ""
     active = text_of("active_disclosure")
-    found = detect_template(active, active + text_of("applications"))
+    found = detect_template(active)
+    if found is not None:
+        return found            # most reports: section 三, five times longer, is not folded
+    tables = active + text_of("applications")
+    found = detect_template(tables)
     if found is not None:
         return found
-    whole = fold_text(doc.text)
     oldest = min(t.first_year for t in TEMPLATES.values())
     if year is not None and year < oldest:
         return LEGACY
+    whole = fold_text(doc.text)
     if any(c in whole for c in _LEGACY_CUES) and "勾稽关系" not in whole and "第二十条" not in whole:
         return LEGACY
-    tables = active + text_of("applications")
     if any(c in tables for c in _ANY_TEMPLATE_CUES):
         return next(t.year for t in newest_first() if year is None or t.first_year <= year)
     return UNKNOWN
