@@ -92,7 +92,8 @@ def _digit_groups(toks: list[Tok]) -> list[tuple[str, int]] | None:
     out = []
     for t in toks:
         text = t.text.strip()
-        if t.kind not in ("num", "run") or not text or not _GROUP.fullmatch(text):
+        # a plain run of digits (nearly every group) needs no pattern: \d is what isdecimal() accepts
+        if t.kind not in ("num", "run") or not text or not (text.isdecimal() or _GROUP.fullmatch(text)):
             return None
         out.append((text, t.span[0] + (len(t.text) - len(t.text.lstrip()))))
     return out or None
@@ -131,7 +132,7 @@ def irregular_finding(table: TableName, irr: Irregular, label: str, resolved: bo
             names = ", ".join(d.split(".")[-1] for d in derived)
             extra = (f"; {len(derived)} cell(s) not printed in the source, derived from the identities "
                      f"(the reading used places the gap at {names})")
-        read = f" ({', '.join(_fmt(values[c]) for c in irr.columns)})" if values else ""
+        read = f" ({', '.join(map(_fmt, map(values.__getitem__, irr.columns)))})" if values else ""
         severity, how = _BASIS[basis]
         return Finding(check=check, severity=severity, table=table, cells=cells,  # type: ignore[arg-type]
                        message=f"row {label}: {what}; {how}{read}{extra}")

@@ -16,6 +16,7 @@ import itertools
 import re
 import time
 from dataclasses import dataclass
+from itertools import chain
 from math import comb
 from typing import NamedTuple
 
@@ -200,8 +201,9 @@ def _digit_per_cell(groups: list[tuple[str, int]]) -> Reading:
         text, start = groups[0]
         return Reading(tuple(map(int, text)), tuple(zip(range(start, start + len(text)),
                                                         range(start + 1, start + len(text) + 1))))
-    return Reading(tuple(int(c) for text, _ in groups for c in text),
-                   tuple((start + i, start + i + 1) for text, start in groups for i in range(len(text))))
+    return Reading(tuple(map(int, "".join([text for text, _ in groups]))),
+                   tuple(chain.from_iterable([zip(range(start, start + len(text)), range(start + 1, start + len(text) + 1))
+                                              for text, start in groups])))
 
 
 # -- solving -----------------------------------------------------------------
@@ -306,12 +308,12 @@ class _Clock:
 
 def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Identity],
            clock: _Clock) -> list[Resolution]:
-    touched = {k for r in rows for k in r.columns}
+    touched = set(chain.from_iterable([r.columns for r in rows]))
     relevant = [i for i in identities if not touched.isdisjoint(i.keys)]
     # each relevant identity with its cells that are not known (regular cells)
-    unknown = [(i, frozenset(k for k in i.keys if k not in known)) for i in relevant]
+    unknown = [(i, frozenset(i.keys).difference(known)) for i in relevant]
     # every reading is tried on a copy of the known cells: only of those the identities read
-    needed = {k for i in relevant for k in i.keys}
+    needed = set(chain.from_iterable([i.keys for i in relevant]))
     base = {k: v for k, v in known.items() if k in needed}
 
     # 0. every row read one way only (a text dump's runs of as many digits as cells): when those
@@ -327,7 +329,7 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
     row_of = {k: n for n, r in enumerate(rows) for k in r.columns}
     locals_: list[list[Identity]] = [[] for _ in rows]
     for i, cells in unknown:
-        owners = {row_of.get(k) for k in cells}
+        owners = set(map(row_of.get, cells))
         if not owners:
             for local in locals_:
                 local.append(i)
@@ -435,7 +437,7 @@ def _broken(known: dict[str, Value], rows: list[Irregular], survivors: list[list
 def _holds(vals: dict[str, object], idn: Identity) -> bool:
     """An identity whose cells all have numbers, and that adds up."""
     got = list(map(vals.get, idn.keys))     # lhs + rhs
-    if not all(isinstance(v, (int, float)) for v in got):
+    if None in got or DERIVE in got:    # a cell holds a number, a null (None) or DERIVE
         return False
     n = len(idn.lhs)
     return _close(sum(got[:n]), sum(got[n:]))  # type: ignore[arg-type]
