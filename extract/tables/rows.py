@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from ..furniture import PAGE_NUMBER_CELL
@@ -80,7 +79,7 @@ _Shape = tuple[tuple[str, int, int, TokKind, "int | float | None", "str | None"]
 
 def _shape(text: str) -> _Shape:
     """The tokens of a cell's text as ``(text, start, end, kind, value, unit)``, offsets relative to the
-    cell. Short texts go through ``_short_cell_shape``, which remembers them."""
+    cell. ``_cell_shape`` remembers those of short texts."""
     out: list = []
     for t, a, b in _pieces(text):
         v = int(t) if t.isascii() and t.isdigit() and len(t) <= MAX_NUMBER_DIGITS else parse_number(t)
@@ -109,10 +108,26 @@ def _shape(text: str) -> _Shape:
     return tuple(out)
 
 
-_short_cell_shape = lru_cache(maxsize=8192)(_shape)
 _MEMO_CHARS = 48
 """Cells up to this long are memoised: template labels and small counts recur in every report, and a
 bound on their length bounds the memo's memory (a paragraph of running text is a cell too)."""
+_MEMO_SIZE = 8192
+"""Texts a memo holds; it is emptied when full."""
+_SHAPES: dict[str, _Shape] = {}
+_shape_of = _SHAPES.get
+"""The memo of ``_cell_shape``, read once per cell of every row: a dict read by its bound ``get``
+costs a fraction of an ``lru_cache`` call (its key and recency bookkeeping were a sixth of
+tokenising a row)."""
+
+
+def _cell_shape(text: str) -> _Shape:
+    """``_shape(text)``, remembered for a short text."""
+    shape = _shape(text)
+    if len(text) <= _MEMO_CHARS:
+        if len(_SHAPES) >= _MEMO_SIZE:
+            _SHAPES.clear()
+        _SHAPES[text] = shape
+    return shape
 
 
 _new_tuple = tuple.__new__
@@ -134,7 +149,8 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
             blanks += 1
             continue
         a = span[0]
-        for t, ta, tb, kind, v, unit in (_short_cell_shape(text) if len(text) <= _MEMO_CHARS else _shape(text)):
+        # a text not seen (None) or of no token (an empty shape) is worked out by _cell_shape
+        for t, ta, tb, kind, v, unit in (_shape_of(text) or _cell_shape(text)):
             tok = _new_tuple(Tok, (t, (a + ta, a + tb), kind, v, unit))
             if kind == "label":
                 last_label = len(toks)
@@ -161,12 +177,24 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
         span = (cells[0][1][0], cells[-1][1][1])
     else:
         span = cells[-1][1]   # a grid row's span has always been its last cell's; kept as it was
-    label = _fold_label(labels[0].text) if len(labels) == 1 else fold("".join([t.text for t in labels]))
+    label = (_folded(labels[0].text) or _fold_label(labels[0].text) if len(labels) == 1
+             else fold("".join([t.text for t in labels])))
     return _new_tuple(Row, (tuple(labels), tuple(vals), span, grid, label, not grid and len(cells) == 1))
 
 
-_fold_label = lru_cache(maxsize=8192)(fold)
-"""``fold`` of a row's one label token, remembered: template labels recur in every report."""
+_FOLDED: dict[str, str] = {}
+_folded = _FOLDED.get
+"""``fold`` of a row's one label token, remembered (template labels recur in every report) in a
+dict for the reason ``_SHAPES`` is one."""
+
+
+def _fold_label(text: str) -> str:
+    folded = fold(text)
+    if len(text) <= _MEMO_CHARS:
+        if len(_FOLDED) >= _MEMO_SIZE:
+            _FOLDED.clear()
+        _FOLDED[text] = folded
+    return folded
 
 
 def _is_rect(table: Table) -> bool:
