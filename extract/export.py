@@ -21,13 +21,14 @@ template label, unit and template years) is written on every commit.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from functools import partial
+from itertools import chain, groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -138,6 +139,31 @@ class _Columns:
         self.codebook_by_key = {r["key"]: r for r in self.codebook}
         self.labels = {c.key: c.label for c, _ in cells}
         self.index = {k: i for i, k in enumerate(self.values)}
+        # where a record's table rows go in ``values`` (``_table_values``): {table: {row: RowPlace}}
+        self.places: dict[str, dict[str, _RowPlace]] = {t: {} for t in TABLE_NAMES}
+        start = 0
+        for (table, row), group in groupby((c for c, _ in cells), key=attrgetter("table", "row")):
+            cols = tuple(c.column for c in group)
+            p = self.places[table].get(row, _NO_PLACE)
+            if cols == (None,):
+                p = p._replace(single=start)
+            else:
+                p = p._replace(columns=p.columns | set(cols), runs=(*p.runs, (cols, start, start + len(cols))))
+            self.places[table][row] = p
+            start += len(cols)
+
+
+class _RowPlace(NamedTuple):
+    """Where a table row's values go in ``value_columns()``: ``runs`` of its columns, each (columns,
+    start, stop), two where the templates split its columns; ``single``, the index of a row that is one
+    value (section 二's counts), else None. ``columns``: every column of ``runs``."""
+
+    columns: frozenset = frozenset()
+    single: int | None = None
+    runs: tuple[tuple[tuple[str, ...], int, int], ...] = ()
+
+
+_NO_PLACE = _RowPlace()
 
 
 _COLUMNS: _Columns | None = None
@@ -147,7 +173,7 @@ def _columns() -> _Columns:
     """The columns of the templates registered now (``extract.tables.template.TEMPLATES``)."""
     global _COLUMNS
     specs = tuple(TEMPLATES.values())
-    if _COLUMNS is None or len(specs) != len(_COLUMNS.specs) or any(a is not b for a, b in zip(specs, _COLUMNS.specs)):
+    if _COLUMNS is None or specs != _COLUMNS.specs:      # the same specs: compared by identity, in C
         _COLUMNS = _Columns(specs)
     return _COLUMNS
 
@@ -165,13 +191,22 @@ def report_row(record: Record | Mapping) -> dict[str, Any]:
 
 def _report_row(d: Mapping) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the ``reports.csv`` row, the record's values flattened to dotted keys)."""
-    row, flat = _report_meta(d)
+    row, flat = _meta_row(d), _flat_values(d)
     row.update(zip(_columns().values, map(flat.get, _columns().values)))
     return row, flat
 
 
-def _report_meta(d: Mapping) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the ``reports.csv`` row's ``REPORT_META_COLUMNS``, the record's values flattened to dotted keys)."""
+def _flat_values(d: Mapping) -> dict[str, Any]:
+    """The record's table values flattened to dotted keys."""
+    flat: dict[str, Any] = {}
+    for table in TABLE_NAMES:
+        if d.get(table) is not None:
+            flatten(d[table], table, flat)
+    return flat
+
+
+def _meta_row(d: Mapping) -> dict[str, Any]:
+    """The ``reports.csv`` row's ``REPORT_META_COLUMNS``."""
     meta = d.get("meta") or {}
     narr = d.get("narrative") or {}
     findings = d.get("findings") or []
@@ -192,11 +227,38 @@ def _report_meta(d: Mapping) -> tuple[dict[str, Any], dict[str, Any]]:
         row[f"llm_{k}"] = usage.get(k)
     for sev in ("error", "warning", "info"):
         row[f"findings_{sev}"] = sum(1 for f in findings if f.get("severity") == sev)
-    flat: dict[str, Any] = {}
+    return row
+
+
+def _table_values(d: Mapping) -> tuple[list, bool]:
+    """The record's value of every value column (``value_columns()`` order; ``None`` where it has none),
+    as a lookup of each column's key in ``_flat_values(d)`` gives it, read row by row from the nested
+    tables (making the ~200 dotted keys was a third of encoding a record); and whether that is every
+    value the tables hold (no table, row or column the templates do not know). A cell that holds a
+    dict (deeper than schema.md's two levels) is that dict here: ``encode_record`` blanks it, as the
+    lookup would."""
+    c = _columns()
+    out: list = [None] * len(c.values)
+    every = True
     for table in TABLE_NAMES:
-        if d.get(table) is not None:
-            flatten(d[table], table, flat)
-    return row, flat
+        t = d.get(table)
+        if t is None:
+            continue
+        if not isinstance(t, dict):
+            every = False
+            continue
+        places = c.places[table]
+        for row, v in t.items():
+            cols, single, runs = places.get(row, _NO_PLACE)
+            if isinstance(v, dict):
+                every = every and v.keys() <= cols
+                for keys, start, stop in runs:
+                    out[start:stop] = map(v.get, keys)
+            elif single is not None:
+                out[single] = v
+            else:
+                every = False
+    return out, every
 
 
 def finding_rows(record: Record | Mapping) -> list[dict[str, Any]]:
@@ -381,15 +443,28 @@ def _plain_float(x: Any) -> bool:
     return not isinstance(x, float) or x == 0.0 or 1e-4 <= abs(x) < 1e16
 
 
-def _plain_floats(d: Mapping, flat: Mapping[str, Any]) -> bool:
-    """Whether every float of the record ``d`` is ``_plain_float`` (``flat``: its table values flattened).
+def _leaves_plain(values: Collection) -> bool:
+    """Whether every float among ``values``, and inside the dicts and lists among them at any depth
+    (a table's rows and their cells), is ``_plain_float``."""
+    if not all(map(_plain_float, filter(float.__instancecheck__, values))):
+        return False
+    inner = [x.values() if isinstance(x, dict) else x for x in values if isinstance(x, (dict, list, tuple))]
+    return not inner or _leaves_plain(list(chain.from_iterable(inner)))
+
+
+def _plain_floats(d: Mapping, table_floats: Iterable[float] | None = None) -> bool:
+    """Whether every float of the record ``d`` is ``_plain_float``. ``table_floats``: the floats of its
+    tables, when known (``_table_values``); else the tables are looked through.
 
     A record's floats are its table values, the findings' expected and actual sums, the narrative
     items' scores, its top-level numbers (``seconds``), the LLM cost and the OCR confidence; a
     record read by OCR is not looked into (it goes to ``json``: OCR costs far more than that).
     """
     # the table values are hundreds, their floats a few (money)
-    if not all(map(_plain_float, filter(float.__instancecheck__, flat.values()))):
+    if table_floats is not None:
+        if not all(map(_plain_float, table_floats)):
+            return False
+    elif not _leaves_plain([d[t] for t in TABLE_NAMES if d.get(t) is not None]):
         return False
     if not all(map(_plain_float, d.values())):
         return False
@@ -444,28 +519,53 @@ def brief_of(d: Mapping) -> dict:
 def encode_record(record: Record | Mapping, *, include_text: bool = False, data: bool = False) -> EncodedRecord:
     """``record`` as ``OutputWriter`` writes it (``include_text``: the text in its JSON line; ``data``:
     with the staged long tables). Pure; picklable with ``functools.partial``, to run in a worker."""
-    d = record.to_dict(include_text=include_text) if isinstance(record, Record) else record
-    row, flat = _report_meta(d)
-    plain = _plain_floats(d, flat)
-    values = list(map(flat.get, _columns().values))
-    if any(issubclass(t, str) for t in set(map(type, values))):     # table values are numbers, as a rule
-        values = list(map(_safe, values))
+    d = record.to_dict(include_text=include_text, json_only=True) if isinstance(record, Record) else record
+    row = _meta_row(d)
+    values, every = _table_values(d)
+    types = set(map(type, values))
+    if types <= _NUMBERS:       # table values are numbers, as a rule
+        floats = list(filter(float.__instancecheck__, values)) if float in types else []
+        plain = _plain_floats(d, floats if every else None)
+    else:
+        plain = _plain_floats(d)
+        values = [None if isinstance(x, dict) else _safe(x) for x in values]
     reports = _csv_bytes([[_safe(row[c]) for c in REPORT_META_COLUMNS] + values])
     finds = [[_safe(r[c]) for c in FINDING_COLUMNS] for r in finding_rows(d)]
     e = error_row(d)
     return EncodedRecord(
         jsonl=json_bytes(d, plain_floats=plain), reports=reports, findings=_csv_bytes(finds) if finds else b"",
         errors=_csv_bytes([[_safe(e[c]) for c in ERROR_COLUMNS]]) if e is not None else b"",
-        staged=staged_line(d, row, flat, plain_floats=plain) if data else None,
+        staged=staged_line(d, row, _flat_values(d), plain_floats=plain) if data else None,
         n_findings=len(finds), brief=brief_of(d))
+
+
+_NUMBERS = frozenset({int, float, type(None)})
 
 
 def _csv_bytes(rows: list[list]) -> bytes:
     """CSV rows as the files hold them: ``csv``'s default dialect, UTF-8, a character UTF-8 cannot hold
     (a lone surrogate of a file name that is not UTF-8) as its ``\\udcXX`` escape."""
-    buf = io.StringIO(newline="")
-    csv.writer(buf).writerows(rows)
-    return buf.getvalue().encode("utf-8", "backslashreplace")
+    return "".join(map(_csv_line, rows)).encode("utf-8", "backslashreplace")
+
+
+def _csv_line(fields: list) -> str:
+    """One row as ``csv.writer`` writes it in its default dialect: each field as ``str`` gives it (None
+    blank), one with a comma, a quote or a line break in quotes (its quotes doubled), joined by commas,
+    ended by CRLF; a row of one blank field is ``""``. (The writer looks at every character of every
+    field through a call: ~60 % of encoding a record. A test holds this to it.)"""
+    texts = ["" if f is None else f if isinstance(f, str) else str(f) for f in fields]
+    line = ",".join(texts)
+    if line.count(",") != len(texts) - 1 or '"' in line or "\r" in line or "\n" in line:
+        line = ",".join([_csv_quoted(t) for t in texts])     # some field has to be quoted
+    elif texts == [""]:
+        line = '""'
+    return line + "\r\n"
+
+
+def _csv_quoted(text: str) -> str:
+    if "," in text or '"' in text or "\r" in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 # -- writers (I/O) ----------------------------------------------------------------

@@ -135,8 +135,12 @@ class Record:
             out.update(zip(t.spans, map(list, t.spans.values())))    # a span is (start, end)
         return out
 
-    def to_dict(self, *, include_text: bool = True) -> dict:
-        """The record as JSON-ready data: schema.md's keys first, then the extras."""
+    def to_dict(self, *, include_text: bool = True, json_only: bool = False) -> dict:
+        """The record as JSON-ready data: schema.md's keys first, then the extras.
+
+        ``json_only``: the dict is only to be written as JSON (``extract.export``), so the value spans
+        stay the tuples the tables hold, which JSON writes as lists: copying a report's ~200 spans
+        into lists was two thirds of this call."""
         n = self.narrative
         d: dict = {
             "schema_version": SCHEMA_VERSION,
@@ -152,7 +156,12 @@ class Record:
         d["error_code"] = self.error_code
         d["source"] = self.source.to_dict()
         d["findings"] = [f.to_dict() for f in self.findings]
-        d["spans"] = self.spans
+        if json_only:
+            d["spans"] = spans = {}
+            for t in self.tables.values():
+                spans.update(t.spans)
+        else:
+            d["spans"] = self.spans
         d["sections"] = (
             {s.key: {"span": list(s.span), "heading": s.heading,
                      "heading_span": list(s.heading_span) if s.heading_span else None}

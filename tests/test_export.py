@@ -180,3 +180,62 @@ def test_record_line_is_the_json_line_whatever_the_floats(xs, agency):
     d["narrative"]["problems"][0]["score"] = score
     from extract.export import encode_record, json_text
     assert encode_record(d).jsonl == (json_text(d) + "\n").encode("utf-8")
+
+
+# where a value sits: a cell of a known row and column, a row or column no template has, a cell
+# deeper than two levels, a whole table that is not a dict
+cells = st.sampled_from([
+    ("applications", "new_received", "total"), ("applications", "other_handled", "natural_person"),
+    ("active_disclosure", "licensing_decisions", None), ("active_disclosure", "regulations", "issued"),
+    ("applications", "new_received", "no_such_column"), ("applications", "no_such_row", "total"),
+    ("applications", "no_such_row", None), ("active_disclosure", "licensing_decisions", "total"),
+    ("review_litigation", "administrative_review", None)])
+leaves = numbers | chinese | st.sampled_from(["=1+1", "-2", "a,b", 'say "x"', "two\nlines"]) | st.booleans() \
+    | st.lists(st.integers(0, 9), max_size=2) | st.dictionaries(st.sampled_from(["x", "total"]), floats, max_size=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(cells, leaves), max_size=6), st.sampled_from([None, 7, [1.5e-5], "x"]))
+def test_encoded_record_is_the_flattened_record_written_by_csv_and_json(placed, whole_table):
+    """``encode_record`` reads the values column by column from the nested tables (not through
+    ``flatten``'s dotted keys) and writes the CSV rows itself (not through ``csv.writer``): the bytes
+    are those of the flattened record written by ``csv`` and ``json``, whatever sits where."""
+    import csv
+    import io
+
+    from extract.export import FINDING_COLUMNS, encode_record, finding_rows, json_text
+    d = _record(0, "机关,“甲”", ["问题"], 3, "ok")
+    d["findings"][0]["message"] = '=a, "b"\nc'
+    for (table, row, col), leaf in placed:
+        t = d[table] if isinstance(d[table], dict) else {}
+        d[table] = t
+        if col is None:
+            t[row] = leaf
+        else:
+            t[row] = t[row] if isinstance(t.get(row), dict) else {}
+            t[row][col] = leaf
+    if whole_table is not None:
+        d["review_litigation"] = whole_table
+
+    def written(rows):
+        buf = io.StringIO(newline="")
+        csv.writer(buf).writerows(rows)
+        return buf.getvalue().encode("utf-8", "backslashreplace")
+
+    e = encode_record(d)
+    assert e.reports == written([[spreadsheet_safe(report_row(d))[c] for c in REPORT_COLUMNS]])
+    assert e.findings == written([[spreadsheet_safe(r)[c] for c in FINDING_COLUMNS] for r in finding_rows(d)])
+    assert e.jsonl == (json_text(d) + "\n").encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.none() | st.integers() | floats | st.booleans()
+                | st.text(alphabet=st.sampled_from(list(',"\r\n \t\'=中a\x00')), max_size=5), max_size=5))
+def test_a_csv_line_is_the_line_csv_writes(fields):
+    import csv
+    import io
+
+    from extract.export import _csv_line
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerow(fields)
+    assert _csv_line(fields) == buf.getvalue()
