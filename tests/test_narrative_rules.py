@@ -128,6 +128,14 @@ def test_end_anchored_patterns_are_searched_over_their_longest_match():
         assert sre_parse.parse(pattern.pattern).getwidth()[1] == width, pattern.pattern
 
 
+def test_no_han_character_is_a_digit():
+    """rules counts an item's digits among its characters that are not Han (the table-debris test)."""
+    from extract.narrative import rules
+
+    han = "".join(map(chr, range(0x4E00, 0xA000)))
+    assert rules._HAN_RUNS.fullmatch(han) and not any(map(str.isdigit, han))
+
+
 def test_other_matters_is_section_six_as_written():
     rec = report("无。", six="本年度未收取信息处理费。")
     assert rec.narrative.other_matters == "本年度未收取信息处理费。"

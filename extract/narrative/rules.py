@@ -233,14 +233,17 @@ def _trim(p: str, a: int, b: int) -> tuple[int, int]:
 
 _TABLE_DEBRIS = re.compile(r"\d\d{6,}")   # (a first character set, not a repeat: ``re`` scans for it)
 _UNIT_CELL = re.compile(r"[条件个项次]\d{2,}[\u4e00-\u9fff.]")   # 申请数|条|00 run together
+_HAN_RUNS = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _not_an_item(s: str) -> bool:
     """An announcement of what follows, a progress remark, a bare 无, or a table run into text
     (``网站公开条179533042.政府公报公开条07…``: digits of several cells glued together)."""
     core = s.rstrip(_STRIP_TAIL)
-    if (_TABLE_DEBRIS.search(core) or sum(map(str.isdigit, core)) > 0.25 * len(core)
-            or len(_UNIT_CELL.findall(core)) >= 2):
+    # digits are counted among the characters that are not Han (none of which is a digit): most of an
+    # item; and an item without digits is no table, so the two table patterns are not run
+    digits = sum(map(str.isdigit, _HAN_RUNS.sub("", core)))
+    if digits and (_TABLE_DEBRIS.search(core) or digits > 0.25 * len(core) or len(_UNIT_CELL.findall(core)) >= 2):
         return True
     return bool(_ANNOUNCE.search(core) or (len(core) < len(s) and _ANNOUNCE.search(s))
                 or _PROGRESS.match(core) or _NOTHING.match(core))
