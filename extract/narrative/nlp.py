@@ -325,10 +325,15 @@ class Tagger:
 
 
 class Token:
-    __slots__ = ("doc", "i", "text", "idx", "tag_", "ent_type_")
+    __slots__ = ("doc", "i", "text", "idx", "tag_")
 
-    def __init__(self, doc: Doc, i: int, text: str, idx: int, tag: str) -> None:
-        self.doc, self.i, self.text, self.idx, self.tag_, self.ent_type_ = doc, i, text, idx, tag, ""
+    def __init__(self, doc: Doc, i: int) -> None:
+        a, b, tag = doc.cuts[i]
+        self.doc, self.i, self.text, self.idx, self.tag_ = doc, i, doc.text[a:b], a, tag
+
+    @property
+    def ent_type_(self) -> str:
+        return self.doc.ent_types[self.i]
 
     def __repr__(self) -> str:
         return self.text
@@ -341,13 +346,9 @@ class Span:
         self.doc, self.start, self.end, self.label_, self.ent_id_ = doc, start, end, label, ent_id
         # a Doc's tokens never change: the character offsets are worked out once (the channel
         # reader asks for them many times a span)
-        toks = doc.tokens
-        self.start_char = toks[start].idx if start < len(toks) else len(doc.text)
-        if end <= start:
-            self.end_char = self.start_char
-        else:
-            t = toks[end - 1]
-            self.end_char = t.idx + len(t.text)
+        cuts = doc.cuts
+        self.start_char = cuts[start][0] if start < len(cuts) else len(doc.text)
+        self.end_char = cuts[end - 1][1] if end > start else self.start_char
 
     @property
     def text(self) -> str:
@@ -357,32 +358,46 @@ class Span:
         return max(0, self.end - self.start)
 
     def __iter__(self):
-        return iter(self.doc.tokens[self.start:self.end])
+        return map(self.doc.__getitem__, range(self.start, self.end))
 
     def __repr__(self) -> str:
         return self.text
 
 
 class Doc:
-    __slots__ = ("text", "tokens", "ents", "spans")
+    """The tagger's cuts of ``text`` as tokens. A Token is made when it is first asked for: the
+    channel reader looks at the few tokens around each channel word, and a report's Doc has a
+    hundred or more (making them all was a fifth of the tagger's time)."""
 
-    def __init__(self, text: str, toks: list[tuple[int, int, str]]) -> None:
+    __slots__ = ("text", "cuts", "ent_types", "_tokens", "ents", "spans")
+
+    def __init__(self, text: str, cuts: list[tuple[int, int, str]]) -> None:
         self.text = text
-        self.tokens = [Token(self, i, text[a:b], a, t) for i, (a, b, t) in enumerate(toks)]
+        self.cuts = cuts                            # (start, end, tag) of each token
+        self.ent_types = [""] * len(cuts)           # each token's entity label ("CHANNEL" or "")
+        self._tokens: list[Token | None] = [None] * len(cuts)
         self.ents: tuple[Span, ...] = ()
         self.spans: dict[str, list[Span]] = {}
 
+    @property
+    def tokens(self) -> list[Token]:
+        return [self[i] for i in range(len(self.cuts))]
+
     def __len__(self) -> int:
-        return len(self.tokens)
+        return len(self.cuts)
 
     def __iter__(self):
-        return iter(self.tokens)
+        return map(self.__getitem__, range(len(self.cuts)))
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            r = range(len(self.tokens))[i]
+            r = range(len(self.cuts))[i]
             return Span(self, r.start, max(r.start, r.stop))
-        return self.tokens[i]
+        tok = self._tokens[i]
+        if tok is None:
+            i = range(len(self.cuts))[i]            # a negative index as it counts from the end
+            tok = self._tokens[i] = Token(self, i)
+        return tok
 
 
 class ChannelPipeline:
@@ -401,8 +416,7 @@ class ChannelPipeline:
 
     def __call__(self, text: str) -> Doc:
         doc = self.tokenizer(text)
-        toks = doc.tokens
-        words = [t.text for t in toks]
+        words = [text[a:b] for a, b, _ in doc.cuts]
         matches: dict[tuple[int, int], str] = {}
         for i, w in enumerate(words):
             for seq, kind in self._patterns.get(w, ()):
@@ -416,9 +430,9 @@ class ChannelPipeline:
                 ents.append(Span(doc, start, end, "CHANNEL", kind))
                 seen.update(range(start, end))
         ents.sort(key=lambda e: e.start)
+        ent_types = doc.ent_types
         for e in ents:
-            for t in toks[e.start:e.end]:
-                t.ent_type_ = "CHANNEL"
+            ent_types[e.start:e.end] = ["CHANNEL"] * (e.end - e.start)
         doc.ents = tuple(ents)
         quoted = []
         n = len(words)
