@@ -9,10 +9,10 @@ from functools import lru_cache
 from ..record import dotted_keys
 from ..textnorm import fold, strip_enumerators
 from ..types import Document, Finding, Section, TableResult
-from .common import (blank_finding, irregular_finding, readings_for, span_of, spans_of, token_value,
+from .common import (blank_finding, irregular_finding, kind_of, readings_for, span_of, spans_of, token_value,
                      trim_edge_blanks, value_of)
 from .identities import application_identities
-from .rows import Row, rows_in
+from .rows import Row, Tok, rows_in
 from .solve import Irregular, solve
 from .template import APPLICATIONS, ApplicationsSpec, TemplateSpec
 
@@ -143,6 +143,21 @@ def _check_assigned(assigned: tuple[str, ...], columns: tuple[str, ...], known: 
                            f"{why}, so its cells are left empty")
 
 
+def _all_counts(toks: tuple[Tok, ...]) -> bool:
+    """Whether every token is a number printed as a count (an int, not negative). Read in C over
+    the row (most rows of the table are such rows), not token by token."""
+    if not toks:
+        return True
+    kinds = list(map(kind_of, toks))
+    if kinds.count("num") != len(kinds):
+        return False
+    values = list(map(value_of, toks))
+    return set(map(type, values)) == _INT_ONLY and min(values) >= 0
+
+
+_INT_ONLY = {int}
+
+
 @lru_cache(maxsize=1024)
 def _cell_keys(row: str, columns: tuple[str, ...]) -> tuple[str, ...]:
     """The value keys of a row's cells (``new_received.total``), made once per row and column set."""
@@ -239,8 +254,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
                                     message=f"row {labels[key]} was not found; its cells are null"))
             continue
         cell_keys = _cell_keys(key, columns)
-        if len(row.values) == m and all(t.kind == "num" and type(t.value) is int and t.value >= 0
-                                        for t in row.values):
+        if len(row.values) == m and _all_counts(row.values):
             # the common case, read as printed: a count of its own in every column
             known.update(zip(cell_keys, map(value_of, row.values)))
             spans.update(zip(dotted_keys(TABLE, cell_keys), map(span_of, row.values)))

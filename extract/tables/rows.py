@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 from ..furniture import PAGE_NUMBER_CELL
@@ -48,10 +49,11 @@ class Row(NamedTuple):
 
     @property
     def has_values(self) -> bool:
-        return not _VALUE_KINDS.isdisjoint([t.kind for t in self.values]) or (self.grid and bool(self.values))
+        return not _VALUE_KINDS.isdisjoint(map(_kind_of, self.values)) or (self.grid and bool(self.values))
 
 
 _VALUE_KINDS = frozenset({"num", "null", "run"})
+_kind_of = attrgetter("kind")
 
 
 # a label glued to its digits: 行政规范性文件77132470
