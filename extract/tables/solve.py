@@ -202,8 +202,7 @@ def _digit_per_cell(groups: list[tuple[str, int]]) -> Reading:
         return Reading(tuple(map(int, text)), tuple(zip(range(start, start + len(text)),
                                                         range(start + 1, start + len(text) + 1))))
     return Reading(tuple(map(int, "".join([text for text, _ in groups]))),
-                   tuple(chain.from_iterable([zip(range(start, start + len(text)), range(start + 1, start + len(text) + 1))
-                                              for text, start in groups])))
+                   tuple((start + i, start + i + 1) for text, start in groups for i in range(len(text))))
 
 
 # -- solving -----------------------------------------------------------------
