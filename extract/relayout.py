@@ -55,6 +55,8 @@ _YEAR_AFTER = re.compile(r"(?:19|20)\d{2}(?=年)")
 _ENUMERATOR = re.compile(r"(?<!第)[（(][一二三四五六七八][）)]|[一二三四]、(?=[\u4e00-\u9fff])|\d[.．、](?=[\u4e00-\u9fff])")
 # a run of cells' digits (spaces, signs and decimal points inside)
 _RUN = re.compile(r"\d(?:[\d\s.,\-−－]*\d)?")
+# what follows a cell's digits where a row label starts
+_LABEL_START = re.compile(r"[\u4e00-\u9fff（(]")
 # what follows a number in prose, not in a table: a measure word or a unit of time
 _MEASURE = re.compile(r"[件条项个次人家篇年月日号份场期批户名位天万元%％余多]")
 
@@ -106,9 +108,12 @@ def relayout(doc: Document) -> Document:
 
 
 def _long_lines(text: str) -> list[tuple[int, int]]:
+    lines = text.split("\n")
+    if max(map(len, lines)) <= LONG_LINE:
+        return []                   # most texts: no Python-level step per line
     out = []
     pos = 0
-    for line in text.split("\n"):
+    for line in lines:
         if len(line) > LONG_LINE:
             out.append((pos, pos + len(line)))
         pos += len(line) + 1
@@ -185,11 +190,12 @@ def _row_cuts(text: str, a: int, b: int) -> set[int]:
     for m in _RUN.finditer(text, a, b):
         e = m.end()
         nxt = text[e] if e < len(text) else ""
-        year = _YEAR_AFTER.search(text, m.start(), e + 1)
-        if nxt == "年" and year is not None and year.end() == e and year.start() > m.start():
-            cuts.add(year.start())       # the row's digits, then prose that starts with a year
-            continue
-        if re.match(r"[\u4e00-\u9fff（(]", nxt) and not _MEASURE.match(nxt):
+        if nxt == "年":
+            year = _YEAR_AFTER.search(text, m.start(), e + 1)
+            if year is not None and year.end() == e and year.start() > m.start():
+                cuts.add(year.start())   # the row's digits, then prose that starts with a year
+                continue
+        if _LABEL_START.match(nxt) and not _MEASURE.match(nxt):
             cuts.add(e)
     return cuts
 
