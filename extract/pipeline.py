@@ -191,7 +191,8 @@ def _truncated_after(sections) -> str | None:
     order = list(SECTION_KEYS)
     last = max(sections.found, key=lambda s: order.index(s.key))
     after = order[order.index(last.key) + 1:]
-    if "problems" in after and all(k in sections.missing for k in after):
+    missing = sections.missing      # a property: worked out on each use
+    if "problems" in after and all(k in missing for k in after):
         return last.key
     return None
 
@@ -200,7 +201,7 @@ def _status(tables, sections, meta) -> str:
     if meta.template in ("legacy",):
         return "ok"
     present = [t for t in tables.values() if t.values is not None]
-    if len(present) < 3 or sections.missing and any(k in sections.missing for k in
-                                                    ("active_disclosure", "applications", "review_litigation")):
+    missing = sections.missing
+    if len(present) < 3 or any(k in missing for k in ("active_disclosure", "applications", "review_litigation")):
         return "partial"
     return "ok"
