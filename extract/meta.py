@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from operator import ne
 
 from .sections import BODY_SUFFIX
 from .tables.template import detect
@@ -105,7 +106,7 @@ def _body_correction(agency: str, text: str) -> str:
         while i != -1:
             j = i - offset
             cand = body[j:j + L] if j >= 0 else ""
-            if len(cand) == L and cand != agency and sum(a != b for a, b in zip(cand, agency)) == 1:
+            if len(cand) == L and cand != agency and sum(map(ne, cand, agency)) == 1:    # one character off
                 seen[cand] += 1
             i = body.find(probe, i + 1)
     if seen:
