@@ -49,10 +49,18 @@ _ACTIVE_ROW = re.compile("(?:" + "|".join(sorted({re.escape(c) for t in TEMPLATE
                          + r")(?=\s*[-−－]?\d)")
 _ITEM_HEADER = re.compile(r"第二十条|信息内容")
 # where a table starts after prose in its section: 三's note on its identity, 四's header
-_TABLE_START = re.compile(r"[(（]本列数据的勾稽关系|行政复议\s*行政诉讼\s*结果维持|申请人情况\s*自然人")
+# (each alternative opens with a literal, so re skips in C to where one could start: a class
+# first has it try the whole pattern at every character)
+_TABLE_START = re.compile(r"（本列数据的勾稽关系|\(本列数据的勾稽关系|行政复议\s*行政诉讼\s*结果维持|申请人情况\s*自然人")
 # a year glued to a table's last digits by the prose after it: 行政事业性收费02025年，…
 _YEAR_AFTER = re.compile(r"(?:19|20)\d{2}(?=年)")
-_ENUMERATOR = re.compile(r"(?<!第)[（(][一二三四五六七八][）)]|[一二三四]、(?=[\u4e00-\u9fff])|\d[.．、](?=[\u4e00-\u9fff])")
+# a row's number before its label (not 第（一）):
+#   (?<!第)[（(][一二三四五六七八][）)]  |  [一二三四]、(?=[\u4e00-\u9fff])  |  \d[.．、](?=[\u4e00-\u9fff])
+# written as one class of every alternative's first character, then each alternative's rest with
+# its first character looked behind at: re skips in C to a character of the class, where the
+# plain form (opening with a lookbehind) is tried at every character (same matches: test_relayout)
+_ENUMERATOR = re.compile(r"[（(一二三四\d](?:(?<=[（(])(?<!第.)[一二三四五六七八][）)]"
+                         r"|(?<=[一二三四])、(?=[\u4e00-\u9fff])|(?<=\d)[.．、](?=[\u4e00-\u9fff]))")
 # a run of cells' digits (spaces, signs and decimal points inside)
 _RUN = re.compile(r"\d(?:[\d\s.,\-−－]*\d)?")
 # what follows a cell's digits where a row label starts
