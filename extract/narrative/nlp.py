@@ -32,6 +32,7 @@ import shutil
 import tempfile
 import threading
 from array import array
+from itertools import compress
 from math import log
 from pathlib import Path
 
@@ -417,9 +418,13 @@ class ChannelPipeline:
     def __call__(self, text: str) -> Doc:
         doc = self.tokenizer(text)
         words = [text[a:b] for a, b, _ in doc.cuts]
+        n = len(words)
+        # the tokens that may open a pattern or a quote are picked out in C (compress/map): a report's
+        # Doc has a hundred tokens or more and a handful of channel words and quotes
+        patterns = self._patterns
         matches: dict[tuple[int, int], str] = {}
-        for i, w in enumerate(words):
-            for seq, kind in self._patterns.get(w, ()):
+        for i in compress(range(n), map(patterns.__contains__, words)):
+            for seq, kind in patterns[words[i]]:
                 if tuple(words[i:i + len(seq)]) == seq:
                     matches.setdefault((i, i + len(seq)), kind)
         seen: set[int] = set()
@@ -435,14 +440,12 @@ class ChannelPipeline:
             ent_types[e.start:e.end] = ["CHANNEL"] * (e.end - e.start)
         doc.ents = tuple(ents)
         quoted = []
-        n = len(words)
-        for i, w in enumerate(words):
-            if w in _OPEN:
-                j = i + 1
-                while j < n and words[j] not in _INSIDE_STOP:
-                    j += 1
-                if i + 1 < j < n and words[j] in _CLOSE:
-                    quoted.append(Span(doc, i, j + 1, "QUOTED"))
+        for i in compress(range(n), map(_OPEN.__contains__, words)):
+            j = i + 1
+            while j < n and words[j] not in _INSIDE_STOP:
+                j += 1
+            if i + 1 < j < n and words[j] in _CLOSE:
+                quoted.append(Span(doc, i, j + 1, "QUOTED"))
         doc.spans["quoted"] = quoted
         return doc
 
