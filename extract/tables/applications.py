@@ -143,16 +143,13 @@ def _check_assigned(assigned: tuple[str, ...], columns: tuple[str, ...], known: 
                            f"{why}, so its cells are left empty")
 
 
-def _all_counts(toks: tuple[Tok, ...]) -> bool:
-    """Whether every token is a number printed as a count (an int, not negative). Read in C over
-    the row (most rows of the table are such rows), not token by token."""
-    if not toks:
-        return True
-    kinds = list(map(kind_of, toks))
-    if kinds.count("num") != len(kinds):
-        return False
+def _counts(toks: tuple[Tok, ...]) -> list[int] | None:
+    """The tokens' values when every one is a number printed as a count (an int, not negative),
+    else None. Read in C over the row (most rows of the table are such rows), not token by token."""
     values = list(map(value_of, toks))
-    return set(map(type, values)) == _INT_ONLY and min(values) >= 0
+    if list(map(kind_of, toks)).count("num") != len(toks) or not set(map(type, values)) <= _INT_ONLY:
+        return None
+    return values if not values or min(values) >= 0 else None
 
 
 _INT_ONLY = {int}
@@ -162,6 +159,13 @@ _INT_ONLY = {int}
 def _cell_keys(row: str, columns: tuple[str, ...]) -> tuple[str, ...]:
     """The value keys of a row's cells (``new_received.total``), made once per row and column set."""
     return tuple(f"{row}.{c}" for c in columns)
+
+
+@lru_cache(maxsize=1024)
+def _row_keys(row: str, columns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A row's value keys, and the same under the table's name (its spans' keys), in one look-up."""
+    cell_keys = _cell_keys(row, columns)
+    return cell_keys, dotted_keys(TABLE, cell_keys)
 
 
 def read_applications(doc: Document, section: Section | None, template: TemplateSpec) -> TableResult:
@@ -253,11 +257,12 @@ def read_applications(doc: Document, section: Section | None, template: Template
                                     cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
                                     message=f"row {labels[key]} was not found; its cells are null"))
             continue
-        cell_keys = _cell_keys(key, columns)
-        if len(row.values) == m and _all_counts(row.values):
+        cell_keys, table_keys = _row_keys(key, columns)
+        counts = _counts(row.values) if len(row.values) == m else None
+        if counts is not None:
             # the common case, read as printed: a count of its own in every column
-            known.update(zip(cell_keys, map(value_of, row.values)))
-            spans.update(zip(dotted_keys(TABLE, cell_keys), map(span_of, row.values)))
+            known.update(zip(cell_keys, counts))
+            spans.update(zip(table_keys, map(span_of, row.values)))
             continue
         toks = trim_edge_blanks(list(row.values), m)
         bad = [t for t in toks if t.kind == "num" and (isinstance(t.value, float) or (t.value or 0) < 0)
@@ -274,7 +279,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
             rd = readings[0]
             known.update(zip(cell_keys, rd.values))
             blanks = []
-            for ck, tk, v, s in zip(cell_keys, dotted_keys(TABLE, cell_keys), rd.values, rd.spans):
+            for ck, tk, v, s in zip(cell_keys, table_keys, rd.values, rd.spans):
                 if v is None:
                     blanks.append(ck)
                 elif s is not None:
