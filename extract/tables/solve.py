@@ -115,23 +115,23 @@ def run_readings(digits: str, start: int, m: int) -> list[Reading] | None:
         return [_digit_per_cell([(digits, start)])]
     out: list[Reading] = []
 
-    def rec(pos: int, k: int, acc: list[tuple[int, int]]) -> None:
+    # the values and spans of the cells cut so far are carried as tuples (each cut's int made once
+    # for every split that shares it), not as cut offsets turned into both at every split
+    def rec(pos: int, k: int, vals: tuple[int, ...], spans: tuple[Span, ...]) -> None:
         if k == m - 1:
             piece = digits[pos:]
             if len(piece) > 1 and piece[0] == "0":
                 return
-            cuts = acc + [(pos, L)]
-            out.append(Reading(tuple(int(digits[a:b]) for a, b in cuts),
-                               tuple((start + a, start + b) for a, b in cuts)))
+            out.append(Reading(vals + (int(piece),), spans + ((start + pos, start + L),)))
             return
         # leave at least one digit for each remaining part
         for end in range(pos + 1, L - (m - 1 - k) + 1):
             piece = digits[pos:end]
             if len(piece) > 1 and piece[0] == "0":
                 break
-            rec(end, k + 1, acc + [(pos, end)])
+            rec(end, k + 1, vals + (int(piece),), spans + ((start + pos, start + end),))
 
-    rec(0, 0, [])
+    rec(0, 0, (), ())
     return out
 
 
