@@ -39,7 +39,7 @@ def from_text(text: str, *, format: str = "text", path: str | None = None) -> Do
 
 def load_with_bytes(path: str | os.PathLike) -> tuple[Document, bytes]:
     """Read one file into a Document; also return its bytes (for hashing)."""
-    p = Path(path)
+    p = path if isinstance(path, Path) else Path(path)     # the pipeline passes a Path already
     sp = str(p)
     try:
         st = p.stat()

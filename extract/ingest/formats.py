@@ -190,7 +190,7 @@ def register(name: str, reader: Reader) -> None:
 
 def guess_format(path: str | os.PathLike) -> str | None:
     """The format a file's suffix names (``None`` for an unknown suffix)."""
-    sfx = Path(path).suffix.lower()
+    sfx = (path if isinstance(path, Path) else Path(path)).suffix.lower()
     return next((f.name for f in FORMATS.values() if sfx in f.suffixes), None)
 
 
