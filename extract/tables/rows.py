@@ -153,7 +153,8 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
         a = span[0]
         # a text not seen (None) or of no token (an empty shape) is worked out by _cell_shape
         for t, ta, tb, kind, v, unit in (_shape_of(text) or _cell_shape(text)):
-            tok = _new_tuple(Tok, (t, (a + ta, a + tb), kind, v, unit))
+            # a token that is its whole cell (most are) has the cell's span: no new pair to build
+            tok = _new_tuple(Tok, (t, span if ta == 0 and span[1] - a == tb else (a + ta, a + tb), kind, v, unit))
             if kind == "label":
                 last_label = len(toks)
                 labels.append(tok)
