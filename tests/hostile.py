@@ -109,3 +109,9 @@ def with_long_numbers(text: str, digits: int = 400) -> str:
 
 
 FORMULA_AGENCY = '=HYPERLINK("http://evil.example/","点击")'
+
+
+def hold_the_gil(path: str):
+    """Runs in a batch worker instead of the parse: a regex that backtracks for hours inside ``re``,
+    native code that never lets another thread of the process run."""
+    re.match(r"(a+)+$", "a" * 64 + "b")

@@ -67,7 +67,7 @@ def run_with_crashes(tmp_path, monkeypatch, n: int, crash: set[int]) -> tuple[li
     monkeypatch.setattr(batch, "_parse_one", crashing_one)
     marks = tmp_path / "marks"
     marks.mkdir()
-    monkeypatch.setenv("XXGK_TEST_MARKS", str(marks))     # spawned workers inherit it
+    monkeypatch.setenv("XXGK_TEST_MARKS", str(marks))     # the workers get it from the pool
     d = tmp_path / "in"
     d.mkdir()
     names = [f"r{i:02d}{'_crash' if i in crash else ''}.txt" for i in range(n)]
@@ -163,6 +163,26 @@ def test_kill_9_of_the_cli_leaves_no_process_behind(tmp_path):
         time.sleep(0.2)
     left = [k for k in kids if _alive(k)]
     for k in left:                                 # do not leak them into the rest of the suite
+        os.kill(k, signal.SIGKILL)
+    assert not left, f"processes left behind: {left}"
+
+
+def test_kill_9_leaves_no_process_behind_while_a_worker_is_stuck_in_native_code(tmp_path):
+    """A worker that holds the GIL cannot run its watch of the parent: the kernel has to kill it when
+    the process it was forked from goes, which must then go with the killed batch too."""
+    code = ("import sys, extract.batch as b, hostile; b._parse_one = hostile.hold_the_gil; "
+            "list(b.iter_batch(sys.argv[1:], jobs=2, narrative='none', file_timeout=600))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]))
+    proc = subprocess.Popen([sys.executable, "-c", code, str(GOOD), str(GOOD)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    kids = _wait_for_busy_workers(proc, 3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(k) for k in kids):
+        time.sleep(0.2)
+    left = [k for k in kids if _alive(k)]
+    for k in left:
         os.kill(k, signal.SIGKILL)
     assert not left, f"processes left behind: {left}"
 

@@ -21,7 +21,7 @@ import click
 
 from . import app, die
 from .options import NarrativeChoice, narrative_options
-from ..batch import DEFAULT_FILE_TIMEOUT_S, add_to_summary, iter_batch_map, scan_paths
+from ..batch import DEFAULT_FILE_TIMEOUT_S, add_to_summary, iter_batch_map, scan_paths, start_workers_early
 from ..errors import LLMUnavailable, XxgkError
 from ..export import OutputWriter, has_checkpoint
 from ..pipeline import batch_ids
@@ -81,6 +81,8 @@ def extract_command(
     os.environ["XXGK_OCR"] = ocr
     if resume and force:
         die("--resume and --force exclude each other")
+    # the workers' code loads in the background while this process scans and opens its outputs
+    start_workers_early(jobs, narrative.kind)
     try:
         scan = scan_paths(paths)
     except XxgkError as e:
