@@ -28,7 +28,7 @@ import shutil
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from functools import partial
 from itertools import chain, groupby
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -148,19 +148,21 @@ class _Columns:
             if cols == (None,):
                 p = p._replace(single=start)
             else:
-                p = p._replace(columns=p.columns | set(cols), runs=(*p.runs, (cols, start, start + len(cols))))
+                get = itemgetter(*cols) if len(cols) > 1 else (lambda v, k=cols[0]: (v[k],))
+                p = p._replace(columns=p.columns | set(cols), runs=(*p.runs, (cols, get, start, start + len(cols))))
             self.places[table][row] = p
             start += len(cols)
 
 
 class _RowPlace(NamedTuple):
-    """Where a table row's values go in ``value_columns()``: ``runs`` of its columns, each (columns,
-    start, stop), two where the templates split its columns; ``single``, the index of a row that is one
-    value (section 二's counts), else None. ``columns``: every column of ``runs``."""
+    """Where a table row's values go in ``value_columns()``: ``runs`` of its columns, each (columns, an
+    ``itemgetter`` of them, start, stop), two where the templates split its columns; ``single``, the
+    index of a row that is one value (section 二's counts), else None. ``columns``: every column of
+    ``runs``."""
 
     columns: frozenset = frozenset()
     single: int | None = None
-    runs: tuple[tuple[tuple[str, ...], int, int], ...] = ()
+    runs: tuple[tuple[tuple[str, ...], Callable, int, int], ...] = ()
 
 
 _NO_PLACE = _RowPlace()
@@ -251,8 +253,12 @@ def _table_values(d: Mapping) -> tuple[list, bool]:
         for row, v in t.items():
             cols, single, runs = places.get(row, _NO_PLACE)
             if isinstance(v, dict):
+                if len(v) == len(cols) and v.keys() <= cols:     # every column of the row, as a rule
+                    for _, get, start, stop in runs:
+                        out[start:stop] = get(v)
+                    continue
                 every = every and v.keys() <= cols
-                for keys, start, stop in runs:
+                for keys, _, start, stop in runs:
                     out[start:stop] = map(v.get, keys)
             elif single is not None:
                 out[single] = v
@@ -262,12 +268,14 @@ def _table_values(d: Mapping) -> tuple[list, bool]:
 
 
 def finding_rows(record: Record | Mapping) -> list[dict[str, Any]]:
-    d = _as_dict(record)
-    path = (d.get("source") or {}).get("path")
-    return [{"record_id": d.get("id"), "path": path, "check": f.get("check"), "table": f.get("table"),
-             "severity": f.get("severity"), "cells": ";".join(f.get("cells") or ()),
-             "expected": f.get("expected"), "actual": f.get("actual"), "message": f.get("message")}
-            for f in d.get("findings") or []]
+    return [dict(zip(FINDING_COLUMNS, fields)) for fields in _finding_fields(_as_dict(record))]
+
+
+def _finding_fields(d: Mapping) -> list[list]:
+    """The ``findings.csv`` rows of a record dict, each as its ``FINDING_COLUMNS`` values."""
+    rid, path = d.get("id"), (d.get("source") or {}).get("path")
+    return [[rid, path, f.get("check"), f.get("table"), f.get("severity"), ";".join(f.get("cells") or ()),
+             f.get("expected"), f.get("actual"), f.get("message")] for f in d.get("findings") or ()]
 
 
 def error_row(record: Record | Mapping) -> dict[str, Any] | None:
@@ -526,15 +534,21 @@ def encode_record(record: Record | Mapping, *, include_text: bool = False, data:
     if types <= _NUMBERS:       # table values are numbers, as a rule
         floats = list(filter(float.__instancecheck__, values)) if float in types else []
         plain = _plain_floats(d, floats if every else None)
+        numbers = not any(map(float.is_integer, floats))     # their texts can be looked up
     else:
         plain = _plain_floats(d)
-        values = [None if isinstance(x, dict) else _safe(x) for x in values]
-    reports = _csv_bytes([[_safe(row[c]) for c in REPORT_META_COLUMNS] + values])
-    finds = [[_safe(r[c]) for c in FINDING_COLUMNS] for r in finding_rows(d)]
+        values = [None if isinstance(x, dict) else x for x in values]
+        numbers = False
+    meta = list(map(row.__getitem__, REPORT_META_COLUMNS))
+    if numbers:
+        reports = _csv_line(meta, numbers=values).encode("utf-8", "backslashreplace")
+    else:
+        reports = _csv_bytes([meta + values])
+    finds = _finding_fields(d)
     e = error_row(d)
     return EncodedRecord(
         jsonl=json_bytes(d, plain_floats=plain), reports=reports, findings=_csv_bytes(finds) if finds else b"",
-        errors=_csv_bytes([[_safe(e[c]) for c in ERROR_COLUMNS]]) if e is not None else b"",
+        errors=_csv_bytes([list(map(e.__getitem__, ERROR_COLUMNS))]) if e is not None else b"",
         staged=staged_line(d, row, _flat_values(d), plain_floats=plain) if data else None,
         n_findings=len(finds), brief=brief_of(d))
 
@@ -542,18 +556,35 @@ def encode_record(record: Record | Mapping, *, include_text: bool = False, data:
 _NUMBERS = frozenset({int, float, type(None)})
 
 
+class _NumberText(dict):
+    """The CSV text of a number or None: looked up for the ints 0-999 (99.9 % of the counts in eval/'s
+    reports), made by ``str`` for the others (``str`` of an int was a fifth of encoding a record).
+    Not for bools or whole floats: True, 1.0 and -0.0 equal keys, but ``str`` spells them otherwise."""
+
+    def __missing__(self, n: float) -> str:
+        return str(n)
+
+
+_NUMBER_TEXT = _NumberText({None: "", **{i: str(i) for i in range(1000)}})
+
+
 def _csv_bytes(rows: list[list]) -> bytes:
-    """CSV rows as the files hold them: ``csv``'s default dialect, UTF-8, a character UTF-8 cannot hold
-    (a lone surrogate of a file name that is not UTF-8) as its ``\\udcXX`` escape."""
+    """CSV rows as the files hold them: each text spreadsheet-safe (``spreadsheet_safe``), in ``csv``'s
+    default dialect, UTF-8, a character UTF-8 cannot hold (a lone surrogate of a file name that is not
+    UTF-8) as its ``\\udcXX`` escape."""
     return "".join(map(_csv_line, rows)).encode("utf-8", "backslashreplace")
 
 
-def _csv_line(fields: list) -> str:
-    """One row as ``csv.writer`` writes it in its default dialect: each field as ``str`` gives it (None
-    blank), one with a comma, a quote or a line break in quotes (its quotes doubled), joined by commas,
-    ended by CRLF; a row of one blank field is ``""``. (The writer looks at every character of every
-    field through a call: ~60 % of encoding a record. A test holds this to it.)"""
-    texts = ["" if f is None else f if isinstance(f, str) else str(f) for f in fields]
+def _csv_line(fields: list, numbers: Iterable[float | None] = ()) -> str:
+    """One row, each text spreadsheet-safe (``_safe``), as ``csv.writer`` writes it in its default
+    dialect: each field as ``str`` gives it (None blank), one with a comma, a quote or a line break in
+    quotes (its quotes doubled), joined by commas, ended by CRLF; a row of one blank field is ``""``.
+    (The writer looks at every character of every field through a call: ~60 % of encoding a record.
+    A test holds this to it.) ``numbers``: more fields, each an int (not a bool), a float that is not
+    whole or None (``_NumberText``)."""
+    texts = ["" if f is None else ("'" + f if f.startswith(_FORMULA_START) else f) if isinstance(f, str)
+             else str(f) for f in fields]
+    texts += map(_NUMBER_TEXT.__getitem__, numbers)
     line = ",".join(texts)
     if line.count(",") != len(texts) - 1 or '"' in line or "\r" in line or "\n" in line:
         line = ",".join([_csv_quoted(t) for t in texts])     # some field has to be quoted
@@ -720,7 +751,7 @@ class OutputWriter:
     def write_skipped(self, path: str | os.PathLike, reason: str) -> None:
         """An ``errors.csv`` row for a file that was not read (see ``skipped_row``)."""
         row = skipped_row(path, reason)
-        self._files[ERRORS].write(_csv_bytes([[_safe(row[c]) for c in ERROR_COLUMNS]]))
+        self._files[ERRORS].write(_csv_bytes([[row[c] for c in ERROR_COLUMNS]]))
         self.counts[ERRORS] += 1
 
     def write_all(self, records: Iterable[Record | Mapping]) -> None:

@@ -230,12 +230,16 @@ def test_encoded_record_is_the_flattened_record_written_by_csv_and_json(placed, 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.none() | st.integers() | floats | st.booleans()
-                | st.text(alphabet=st.sampled_from(list(',"\r\n \t\'=中a\x00')), max_size=5), max_size=5))
-def test_a_csv_line_is_the_line_csv_writes(fields):
+                | st.text(alphabet=st.sampled_from(list(',"\r\n \t\'=+-@中a\x00')), max_size=5), max_size=5))
+def test_a_csv_line_is_the_spreadsheet_safe_line_csv_writes(fields):
     import csv
     import io
 
-    from extract.export import _csv_line
+    from extract.export import _csv_line, _safe
     buf = io.StringIO(newline="")
-    csv.writer(buf).writerow(fields)
+    csv.writer(buf).writerow(list(map(_safe, fields)))
     assert _csv_line(fields) == buf.getvalue()
+    numbers = [None, 0, 7, 999, 1000, -3, 2**70, 0.5, -12.25, 1e-7, float("nan"), float("inf")]
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerow(list(map(_safe, fields)) + numbers)
+    assert _csv_line(fields, numbers=numbers) == buf.getvalue()
