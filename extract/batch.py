@@ -245,7 +245,8 @@ _WORKER_PROGRESS = None           # shared doubles: per slot, (file index, monot
 _WORKER_MEMORY_MB: int | None = None
 
 
-_WORKER_MODULES = ("extract.batch", "extract.narrative.rules", "pebble")
+_WORKER_MODULES = ("extract.batch", "extract.narrative.rules", "extract.narrative.channels", "extract.narrative.nlp",
+                   "marisa_trie", "ctypes", "pebble")
 """What a worker runs, imported once by the forkserver that forks the workers."""
 
 
