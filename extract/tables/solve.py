@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from dataclasses import dataclass
 from itertools import chain
 from math import comb
 from typing import NamedTuple
@@ -50,8 +49,11 @@ class Reading(NamedTuple):
     spans: tuple[Span | None, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Irregular:
+class Irregular(NamedTuple):
+    """An irregular row and its readings. A named tuple for the reason ``Reading`` is one: a text dump
+    whose cells ran together has a score of them a report, and a frozen dataclass's ``__init__``
+    (a ``setattr`` per field) cost more than reading the row."""
+
     row: str                              # row key, e.g. "withheld_third_party_rights"
     columns: tuple[str, ...]              # full cell keys, e.g. "withheld_third_party_rights.total"
     readings: tuple[Reading, ...]
@@ -59,8 +61,9 @@ class Irregular:
     detail: str                           # e.g. "5 values for 6 columns"
 
 
-@dataclass(frozen=True, slots=True)
-class Resolution:
+class Resolution(NamedTuple):
+    """How the solver read an irregular row (a named tuple for the reason ``Irregular`` is one)."""
+
     row: str
     values: dict[str, Value] | None       # None: not resolved
     spans: dict[str, Span]
