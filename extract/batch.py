@@ -217,9 +217,9 @@ def _reads_like_a_report(text: str) -> bool:
 
 # -- worker side -------------------------------------------------------------------
 #
-# Worker processes are a pebble ``ProcessPool``, forked from a forkserver (``_context``). A task is a chunk of files, so
-# the pool's per-task cost (a round trip through its pipes and threads) is paid once per chunk,
-# not once per file; each file of a chunk keeps its own limits:
+# Worker processes are a pebble ``ProcessPool``, forked from a forkserver (``_context``). A task
+# is a chunk of files, so the pool's per-task cost (a round trip through its pipes and threads) is
+# paid once per chunk, not once per file; each file of a chunk keeps its own limits:
 #
 # * time: the worker parses each file under an alarm of the per-file time limit and turns an
 #   overrun into a ``FileTimedOut`` record; a file stuck where the alarm cannot reach it (native
@@ -245,8 +245,8 @@ _WORKER_PROGRESS = None           # shared doubles: per slot, (file index, monot
 _WORKER_MEMORY_MB: int | None = None
 
 
-_WORKER_MODULES = ("extract.batch", "extract.narrative.rules", "extract.narrative.channels", "extract.narrative.nlp",
-                   "marisa_trie", "ctypes", "pebble")
+_WORKER_MODULES = ("extract.batch", "extract.narrative.rules", "extract.narrative.channels",
+                   "extract.narrative.nlp", "marisa_trie", "ctypes", "pebble")
 """What a worker runs, imported once by the forkserver that forks the workers."""
 
 
