@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..textnorm import strip_enumerators
 from ..types import Document, Finding, Section, TableResult
 from .common import blank_finding, readings_for, spans_of, trim_edge_blanks
-from .rows import rows_in
+from .rows import TEXT, UNIT, rows_in
 from .solve import Reading
 from .template import TemplateSpec
 
@@ -77,7 +77,7 @@ def read_active(doc: Document, section: Section | None, template: TemplateSpec) 
                                for f, v in zip(fields, rd.values))]
         if kind or not readings:
             cells = tuple(f"{TABLE}.{k}" for k in keys)
-            shown = " ".join(t.text for t in toks)
+            shown = " ".join(t[TEXT] for t in toks)
             if kind == "run" and readings and len(readings) == 1:
                 findings.append(Finding(check=f"{TABLE}.unseparated_cells", severity="warning", table=TABLE,
                                         cells=cells,
@@ -105,7 +105,7 @@ def read_active(doc: Document, section: Section | None, template: TemplateSpec) 
                 continue
         rd = readings[0]
         blanks = []
-        printed = next((t.unit for t in toks if t.unit), None)   # a unit in the cell wins over the header's
+        printed = next((t[UNIT] for t in toks if t[UNIT]), None)   # a unit in the cell wins over the header's
         factor = _unit_factor(printed or last_header) if spec.money else None
         for f, k, v, s in zip(fields, keys, rd.values, rd.spans):
             if v is None:

@@ -12,7 +12,7 @@ from ..types import Document, Finding, Section, TableResult
 from .common import (blank_finding, irregular_finding, kind_of, readings_for, span_of, spans_of, token_value,
                      trim_edge_blanks, value_of)
 from .identities import application_identities
-from .rows import Row, Tok, rows_in
+from .rows import KIND, TEXT, VALUE, Row, Tok, rows_in
 from .solve import Irregular, solve
 from .template import APPLICATIONS, ApplicationsSpec, TemplateSpec
 
@@ -72,7 +72,7 @@ def header_columns(header: list[Row], apps: ApplicationsSpec = APPLICATIONS) -> 
     more characters: narrow columns wrap their names over lines (``商业`` / ``企业``,
     ``社会`` / ``公益`` / ``组织``), and a text rendering puts each line's fragments side by side,
     so only the first fragment of each name stays where the name starts."""
-    frags = [_GROUP_HEADING.sub("", _BR.sub("", fold(t.text))) for r in header for t in r.labels]
+    frags = [_GROUP_HEADING.sub("", _BR.sub("", fold(t[TEXT]))) for r in header for t in r.labels]
     text = "".join(frags)
     cols = tuple(k for k, name in apps.columns
                  if name in text or any(len(f) >= 2 and name.startswith(f) for f in frags))
@@ -90,7 +90,7 @@ def _columns_by_values(matched: dict[str, Row], columns: tuple[str, ...], width:
 
 def _filled(row: Row) -> int:
     """How many of a row's value tokens say something (a number, a null marker, a run of digits)."""
-    return sum(1 for t in row.values if t.kind != "blank")
+    return sum(1 for t in row.values if t[KIND] != "blank")
 
 
 def _is_header(row: Row, apps: ApplicationsSpec) -> bool:
@@ -190,9 +190,9 @@ def read_applications(doc: Document, section: Section | None, template: Template
                 pending += row.label
             continue
         key = match_row(row.label, apps)
-        if key is None and len(row.labels) > 1 and len(row.labels[0].text) == 1:
+        if key is None and len(row.labels) > 1 and len(row.labels[0][TEXT]) == 1:
             # a character of a vertical group label (三 / 、 / 本 …) printed at the start of the line
-            key = match_row(fold("".join(t.text for t in row.labels[1:])), apps)
+            key = match_row(fold("".join(t[TEXT] for t in row.labels[1:])), apps)
         if pending and key in (None, apps.merged.key):
             # the label wrapped over lines around its values: the lines above name the row, and a
             # group label printed beside the values (（六）其他处理) does not
@@ -265,11 +265,12 @@ def read_applications(doc: Document, section: Section | None, template: Template
             spans.update(zip(table_keys, map(span_of, row.values)))
             continue
         toks = trim_edge_blanks(list(row.values), m)
-        bad = [t for t in toks if t.kind == "num" and (isinstance(t.value, float) or (t.value or 0) < 0)
+        bad = [t for t in toks if t[KIND] == "num" and (isinstance(t[VALUE], float) or (t[VALUE] or 0) < 0)
                # a cell of its own too long to be any count (a run of cells has fewer tokens than cells)
-               or t.kind == "run" and t.value is None and len(toks) == m]
+               or t[KIND] == "run" and t[VALUE] is None and len(toks) == m]
         if bad:
-            shown = bad[0].text if len(bad[0].text) <= 24 else f"{bad[0].text[:12]}… ({len(bad[0].text)} digits)"
+            text = bad[0][TEXT]
+            shown = text if len(text) <= 24 else f"{text[:12]}… ({len(text)} digits)"
             findings.append(Finding(check=f"{TABLE}.unreadable", severity="error", table=TABLE,
                                     cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
                                     message=f"row {labels[key]}: {shown!r} is not a count"))

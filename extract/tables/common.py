@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import re
-from operator import attrgetter
+from operator import itemgetter
 
 from ..record import dotted_keys
 from ..types import Finding, Span, TableName
-from .rows import Tok
+from .rows import KIND, SPAN, TEXT, VALUE, Tok
 from .solve import Irregular, Reading, count_readings, group_readings, run_readings
 
 Value = int | float | None
 
 
 def token_value(t: Tok) -> Value:
-    return t.value if t.kind in ("num", "run") else None
+    return t[VALUE] if t[KIND] in ("num", "run") else None
 
 
 # a token's value, span and kind, read in C over a row's tokens (``value_of(t)`` is ``token_value(t)``:
 # only num and run tokens carry a value)
-value_of = attrgetter("value")
-span_of = attrgetter("span")
-kind_of = attrgetter("kind")
+value_of = itemgetter(VALUE)
+span_of = itemgetter(SPAN)
+kind_of = itemgetter(KIND)
 
 
 def run_token(toks: list[Tok], m: int) -> Tok | None:
@@ -29,8 +29,8 @@ def run_token(toks: list[Tok], m: int) -> Tok | None:
     if m < 2 or len(toks) != 1:
         return None
     t = toks[0]
-    digits = t.text.strip()
-    if t.kind in ("run", "num") and digits.isdigit() and len(digits) >= 2:
+    digits = t[TEXT].strip()
+    if t[KIND] in ("run", "num") and digits.isdigit() and len(digits) >= 2:
         return t
     return None
 
@@ -41,9 +41,9 @@ def trim_edge_blanks(toks: list[Tok], m: int) -> list[Tok]:
     toks = list(toks)
     if len(toks) <= m:
         return toks
-    while len(toks) > m and toks[-1].kind == "blank":
+    while len(toks) > m and toks[-1][KIND] == "blank":
         toks.pop()
-    while len(toks) > m and toks[0].kind == "blank":
+    while len(toks) > m and toks[0][KIND] == "blank":
         toks.pop(0)
     return toks
 
@@ -61,14 +61,14 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
     (``20 0 0 0 02`` = 2,0,0,0,0,0,2). Signed runs (``88-720``) are runs too.
     """
     # a regular row (as many tokens as cells, none a signed run like 88-720) needs no grouping
-    maybe = len(toks) != m or "run" in map(kind_of, toks) and any(t.kind == "run" and "-" in t.text for t in toks)
+    maybe = len(toks) != m or "run" in map(kind_of, toks) and any(t[KIND] == "run" and "-" in t[TEXT] for t in toks)
     if not maybe:    # ... and has its one reading, read as printed (the common case, built directly)
         return [Reading(tuple(map(value_of, toks)), tuple(map(span_of, toks)))], ""
-    if len(toks) == 1 and m >= 2 and toks[0].kind in ("num", "run") and len(toks[0].text) == m \
-            and toks[0].text.isdecimal():
+    if len(toks) == 1 and m >= 2 and toks[0][KIND] in ("num", "run") and len(toks[0][TEXT]) == m \
+            and toks[0][TEXT].isdecimal():
         # one run of as many digits as cells (a text dump's row of single-digit counts): what the
         # steps below come to, one digit a cell
-        return run_readings(toks[0].text, toks[0].span[0], m), "run"
+        return run_readings(toks[0][TEXT], toks[0][SPAN][0], m), "run"
     groups = _digit_groups(toks)
     signed = groups is not None and any("-" in g.lstrip("-") for g, _ in groups)   # 88-720: cells in one
     if groups is not None and (len(toks) != m or signed):
@@ -77,10 +77,10 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
             return group_readings(groups, m), "run"
     run = run_token(toks, m)
     if run is not None:
-        digits = run.text.strip()
-        start = run.span[0] + (len(run.text) - len(run.text.lstrip()))
+        digits = run[TEXT].strip()
+        start = run[SPAN][0] + (len(run[TEXT]) - len(run[TEXT].lstrip()))
         return run_readings(digits, start, m), "run"
-    pairs = [(token_value(t), t.span) for t in toks]
+    pairs = [(token_value(t), t[SPAN]) for t in toks]
     if len(pairs) == m:
         return count_readings(pairs, m), ""
     return count_readings(pairs, m), "count"
@@ -91,11 +91,11 @@ def _digit_groups(toks: list[Tok]) -> list[tuple[str, int]] | None:
     begin a cell inside it), else None."""
     out = []
     for t in toks:
-        text = t.text.strip()
+        text = t[TEXT].strip()
         # a plain run of digits (nearly every group) needs no pattern: \d is what isdecimal() accepts
-        if t.kind not in ("num", "run") or not text or not (text.isdecimal() or _GROUP.fullmatch(text)):
+        if t[KIND] not in ("num", "run") or not text or not (text.isdecimal() or _GROUP.fullmatch(text)):
             return None
-        out.append((text, t.span[0] + (len(t.text) - len(t.text.lstrip()))))
+        out.append((text, t[SPAN][0] + (len(t[TEXT]) - len(t[TEXT].lstrip()))))
     return out or None
 
 

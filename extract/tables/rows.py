@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from operator import attrgetter
+from operator import itemgetter
 from typing import Literal, NamedTuple
 
 from ..furniture import PAGE_NUMBER_CELL
@@ -24,21 +24,19 @@ from ..types import Cell, Document, Paragraph, Span, Table
 TokKind = Literal["label", "num", "null", "blank", "run"]
 
 
-class Tok(NamedTuple):
-    """One token of a row: a label's text, a number, a null marker, a blank cell or a run of digits.
+Tok = tuple[str, Span, TokKind, "int | float | None", "str | None"]
+"""One token of a row: a label's text, a number, a null marker, a blank cell or a run of digits, as
+``(text, span, kind, value, unit)``, its fields read by the indices below. ``value`` is None unless
+the kind is num or run; ``unit`` is a unit printed in the cell (``12.5万元``).
 
-    A named tuple, not a frozen dataclass: a report has hundreds, and it builds three times faster."""
-
-    text: str
-    span: Span
-    kind: TokKind
-    value: int | float | None = None     # None unless the kind is num or run
-    unit: str | None = None     # a unit printed in the cell (``12.5万元``)
+A plain tuple, not a named tuple: a report has ~400, and a named tuple is built by a call of
+``tuple.__new__`` (a plain one by one instruction), which was 40 % of tokenising a row."""
+TEXT, SPAN, KIND, VALUE, UNIT = range(5)
 
 
 class Row(NamedTuple):
-    """A row's label tokens and value tokens. A named tuple for the reason ``Tok`` is one: a report
-    makes dozens, and a frozen dataclass's ``__init__`` cost as much as tokenising the row."""
+    """A row's label tokens and value tokens. A named tuple, not a frozen dataclass: a report makes
+    dozens, and a frozen dataclass's ``__init__`` cost as much as tokenising the row."""
 
     labels: tuple[Tok, ...]
     values: tuple[Tok, ...]     # after the last label token; edge blanks removed
@@ -53,7 +51,7 @@ class Row(NamedTuple):
 
 
 _VALUE_KINDS = frozenset({"num", "null", "run"})
-_kind_of = attrgetter("kind")
+_kind_of = itemgetter(KIND)
 
 
 # a label glued to its digits: 行政规范性文件77132470
@@ -134,7 +132,7 @@ def _cell_shape(text: str) -> _Shape:
 
 _new_tuple = tuple.__new__
 """Builds a named tuple from a tuple of its fields without its Python-level ``__new__`` (a frame per
-call): ``_make_row`` builds every token of every table row of a report."""
+call): ``_make_row`` builds the ``Row`` of every table row of a report."""
 
 
 def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | None:
@@ -147,14 +145,14 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
         text = cell[0]
         span = cell[1]
         if not text or text.isspace():
-            toks.append(_new_tuple(Tok, ("", span, "blank", None, None)))
+            toks.append(("", span, "blank", None, None))
             blanks += 1
             continue
         a = span[0]
         # a text not seen (None) or of no token (an empty shape) is worked out by _cell_shape
         for t, ta, tb, kind, v, unit in (_shape_of(text) or _cell_shape(text)):
             # a token that is its whole cell (most are) has the cell's span: no new pair to build
-            tok = _new_tuple(Tok, (t, span if ta == 0 and span[1] - a == tb else (a + ta, a + tb), kind, v, unit))
+            tok = (t, span if ta == 0 and span[1] - a == tb else (a + ta, a + tb), kind, v, unit)
             if kind == "label":
                 last_label = len(toks)
                 labels.append(tok)
@@ -162,26 +160,26 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
     if len(toks) == blanks:
         return None     # nothing but blank cells (or a cell of nothing but <br>)
     first = toks[0]
-    if (labels and first.kind == "num" and len(toks) > 1 and toks[1] is labels[0]
-            and labels[0].text[:1] in ".．、"):
+    if (labels and first[KIND] == "num" and len(toks) > 1 and toks[1] is labels[0]
+            and labels[0][TEXT][:1] in ".．、"):
         # an enumerator a converter cut from its label (``|3|. 其他|``) is part of the label
-        labels.insert(0, Tok(first.text, first.span, "label"))
+        labels.insert(0, (first[TEXT], first[SPAN], "label", None, None))
     vals = toks[last_label + 1:]
     if not grid:
-        while vals and vals[0].kind == "blank":
+        while vals and vals[0][KIND] == "blank":
             vals.pop(0)
-        while vals and vals[-1].kind == "blank":
+        while vals and vals[-1][KIND] == "blank":
             vals.pop()
-        if vals and labels and vals[0].span[0] == labels[-1].span[1]:
+        if vals and labels and vals[0][SPAN][0] == labels[-1][SPAN][1]:
             # digits glued to the label's own text (a converter pulled a value into the label cell):
             # the blank cells right after them are still the label area, not blank values
-            while len(vals) > 1 and vals[1].kind == "blank":
+            while len(vals) > 1 and vals[1][KIND] == "blank":
                 del vals[1]
         span = (cells[0][1][0], cells[-1][1][1])
     else:
         span = cells[-1][1]   # a grid row's span has always been its last cell's; kept as it was
-    label = (_folded(labels[0].text) or _fold_label(labels[0].text) if len(labels) == 1
-             else fold("".join([t.text for t in labels])))
+    label = (_folded(labels[0][TEXT]) or _fold_label(labels[0][TEXT]) if len(labels) == 1
+             else fold("".join([t[TEXT] for t in labels])))
     return _new_tuple(Row, (tuple(labels), tuple(vals), span, grid, label, not grid and len(cells) == 1))
 
 
