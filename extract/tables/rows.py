@@ -120,14 +120,18 @@ costs a fraction of an ``lru_cache`` call (its key and recency bookkeeping were 
 tokenising a row)."""
 
 
+def _remember(memo: dict, text: str, value):
+    """``value``, kept in ``memo`` under ``text`` when the text is short; a full memo is emptied first."""
+    if len(text) <= _MEMO_CHARS:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[text] = value
+    return value
+
+
 def _cell_shape(text: str) -> _Shape:
     """``_shape(text)``, remembered for a short text."""
-    shape = _shape(text)
-    if len(text) <= _MEMO_CHARS:
-        if len(_SHAPES) >= _MEMO_SIZE:
-            _SHAPES.clear()
-        _SHAPES[text] = shape
-    return shape
+    return _remember(_SHAPES, text, _shape(text))
 
 
 _new_tuple = tuple.__new__
@@ -190,12 +194,8 @@ dict for the reason ``_SHAPES`` is one."""
 
 
 def _fold_label(text: str) -> str:
-    folded = fold(text)
-    if len(text) <= _MEMO_CHARS:
-        if len(_FOLDED) >= _MEMO_SIZE:
-            _FOLDED.clear()
-        _FOLDED[text] = folded
-    return folded
+    """``fold(text)``, remembered for a short text."""
+    return _remember(_FOLDED, text, fold(text))
 
 
 def _is_rect(table: Table) -> bool:
