@@ -155,6 +155,10 @@ def _spinning_batch(tmp_path: Path) -> Path:
 
 def test_kill_9_of_the_cli_leaves_no_process_behind(tmp_path):
     proc = _start_cli(_spinning_batch(tmp_path), tmp_path / "out", "--file-timeout", "600")
+    _kill_9_and_expect_no_process_left(proc)
+
+
+def _kill_9_and_expect_no_process_left(proc: subprocess.Popen) -> None:
     kids = _wait_for_busy_workers(proc, 3)          # two workers and the resource tracker
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
@@ -175,16 +179,7 @@ def test_kill_9_leaves_no_process_behind_while_a_worker_is_stuck_in_native_code(
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]))
     proc = subprocess.Popen([sys.executable, "-c", code, str(GOOD), str(GOOD)], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    kids = _wait_for_busy_workers(proc, 3)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(k) for k in kids):
-        time.sleep(0.2)
-    left = [k for k in kids if _alive(k)]
-    for k in left:
-        os.kill(k, signal.SIGKILL)
-    assert not left, f"processes left behind: {left}"
+    _kill_9_and_expect_no_process_left(proc)
 
 
 def _checkpoint_names(out: Path) -> set[str]:
