@@ -118,14 +118,22 @@ class _Lines:
         return len(f) <= MAX_HEADING and not f.endswith(_SENTENCE_ENDS) and "\t" not in self.raw(i).strip()
 
 
+# a ^ or $ escaped, or inside a character class ([^…], [$¥]): not an anchor
+_LITERAL_ANCHOR_CHAR = re.compile(r"\\[\^$]|\[[^\]]*[\^$]")
+
+
 @cache
 def _unanchored(pattern: re.Pattern) -> re.Pattern:
     """``pattern`` without its ^ and $ (anchors only, in these patterns): it matches in every line
     ``pattern`` matches in, so a search of the joined lines finds the lines to try ``pattern`` on.
     An alternative that opens with ^ has re try the whole pattern at every character of the text;
     without, re skips in C to where one of the alternatives' first characters is."""
-    text = pattern.pattern.replace("^", "").replace("$", "")
-    return pattern if text == pattern.pattern else re.compile(text, pattern.flags)
+    text = pattern.pattern
+    if _LITERAL_ANCHOR_CHAR.search(text):
+        # a ^ or $ that is not an anchor: each line's own anchors instead (right, only slower)
+        return re.compile(text, pattern.flags | re.M)
+    plain = text.replace("^", "").replace("$", "")
+    return pattern if plain == text else re.compile(plain, pattern.flags)
 
 
 def _key_named(core: str) -> SectionKey | None:

@@ -46,7 +46,10 @@ def test_lines_are_the_split_lines(text):
 
 
 @pytest.mark.parametrize("text", TEXTS)
-@pytest.mark.parametrize("pattern", [*_ANCHORS.values(), _PROBLEM_CUE, re.compile(r"^行政复议$|^自然人")])
+@pytest.mark.parametrize("pattern", [*_ANCHORS.values(), _PROBLEM_CUE, re.compile(r"^行政复议$|^自然人"),
+                                     # a ^ or $ that is no anchor (negated class, class, escape)
+                                     re.compile(r"^行政复议[^诉]|^自然人$"), re.compile(r"[$^]|^问题$"),
+                                     re.compile(r"\^|^结果维持")])
 def test_first_is_the_first_matching_line(text, pattern):
     lines, plain = _Lines(text), plain_lines(text)
     n = len(plain)
