@@ -9,10 +9,9 @@ from functools import lru_cache
 from ..record import dotted_keys
 from ..textnorm import fold, strip_enumerators
 from ..types import Document, Finding, Section, TableResult
-from .common import (blank_finding, irregular_finding, kind_of, readings_for, span_of, spans_of, token_value,
-                     trim_edge_blanks, value_of)
+from .common import blank_finding, irregular_finding, readings_for, spans_of, token_value, trim_edge_blanks
 from .identities import application_identities
-from .rows import KIND, TEXT, VALUE, Row, Tok, rows_in
+from .rows import KIND, TEXT, VALUE, Row, Tok, kind_of, rows_in, span_of, value_of
 from .solve import Irregular, solve
 from .template import APPLICATIONS, ApplicationsSpec, TemplateSpec
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from operator import itemgetter
 
 from ..record import dotted_keys
 from ..types import Finding, Span, TableName
-from .rows import KIND, SPAN, TEXT, VALUE, Tok
+from .rows import KIND, SPAN, TEXT, VALUE, Tok, kind_of, span_of, value_of
 from .solve import Irregular, Reading, count_readings, group_readings, run_readings
 
 Value = int | float | None
@@ -17,11 +16,6 @@ def token_value(t: Tok) -> Value:
     return t[VALUE] if t[KIND] in ("num", "run") else None
 
 
-# a token's value, span and kind, read in C over a row's tokens (``value_of(t)`` is ``token_value(t)``:
-# only num and run tokens carry a value)
-value_of = itemgetter(VALUE)
-span_of = itemgetter(SPAN)
-kind_of = itemgetter(KIND)
 
 
 def run_token(toks: list[Tok], m: int) -> Tok | None:

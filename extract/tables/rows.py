@@ -32,6 +32,11 @@ the kind is num or run; ``unit`` is a unit printed in the cell (``12.5万元``).
 A plain tuple, not a named tuple: a report has ~400, and a named tuple is built by a call of
 ``tuple.__new__`` (a plain one by one instruction), which was 40 % of tokenising a row."""
 TEXT, SPAN, KIND, VALUE, UNIT = range(5)
+# a token's value, span and kind, read in C over a row's tokens (``value_of(t)`` is
+# ``common.token_value(t)``: only num and run tokens carry a value)
+value_of = itemgetter(VALUE)
+span_of = itemgetter(SPAN)
+kind_of = itemgetter(KIND)
 
 
 class Row(NamedTuple):
@@ -47,11 +52,10 @@ class Row(NamedTuple):
 
     @property
     def has_values(self) -> bool:
-        return not _VALUE_KINDS.isdisjoint(map(_kind_of, self.values)) or (self.grid and bool(self.values))
+        return not _VALUE_KINDS.isdisjoint(map(kind_of, self.values)) or (self.grid and bool(self.values))
 
 
 _VALUE_KINDS = frozenset({"num", "null", "run"})
-_kind_of = itemgetter(KIND)
 
 
 # a label glued to its digits: 行政规范性文件77132470

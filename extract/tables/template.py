@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ..record import TABLE_NAMES
-from ..textnorm import fold, fold_text
+from ..textnorm import fold_text
 from ..types import Document, Sections
 
 
@@ -322,14 +322,9 @@ def template_spec(name: str) -> TemplateSpec:
                        f"({', '.join(TEMPLATES)})") from None
 
 
-def detect_template(*texts: str) -> str | None:
-    """The template whose own column names appear first in ``texts`` (folded), newest first."""
-    specs = newest_first()
-    for text in texts:
-        for spec in specs:
-            if any(c in text for c in spec.cues):
-                return spec.year
-    return None
+def detect_template(text: str) -> str | None:
+    """The newest template whose own column names appear in ``text`` (folded)."""
+    return next((spec.year for spec in newest_first() if any(c in text for c in spec.cues)), None)
 
 
 # words of a report from before the national templates (收费及减免 was its own section)
