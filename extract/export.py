@@ -582,8 +582,7 @@ def _csv_line(fields: list, numbers: Iterable[float | None] = ()) -> str:
     (The writer looks at every character of every field through a call: ~60 % of encoding a record.
     A test holds this to it.) ``numbers``: more fields, each an int (not a bool), a float that is not
     whole or None (``_NumberText``)."""
-    texts = ["" if f is None else ("'" + f if f.startswith(_FORMULA_START) else f) if isinstance(f, str)
-             else str(f) for f in fields]
+    texts = ["" if f is None else str(_safe(f)) for f in fields]
     texts += map(_NUMBER_TEXT.__getitem__, numbers)
     line = ",".join(texts)
     if line.count(",") != len(texts) - 1 or '"' in line or "\r" in line or "\n" in line:
