@@ -130,9 +130,13 @@ class Record:
 
     @property
     def spans(self) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
+        return {k: list(v) for k, v in self._span_tuples().items()}
+
+    def _span_tuples(self) -> dict[str, tuple[int, int]]:
+        """Every value's span as the tables hold it, a (start, end) tuple."""
+        out: dict[str, tuple[int, int]] = {}
         for t in self.tables.values():
-            out.update(zip(t.spans, map(list, t.spans.values())))    # a span is (start, end)
+            out.update(t.spans)
         return out
 
     def to_dict(self, *, include_text: bool = True, json_only: bool = False) -> dict:
@@ -156,12 +160,7 @@ class Record:
         d["error_code"] = self.error_code
         d["source"] = self.source.to_dict()
         d["findings"] = [f.to_dict() for f in self.findings]
-        if json_only:
-            d["spans"] = spans = {}
-            for t in self.tables.values():
-                spans.update(t.spans)
-        else:
-            d["spans"] = self.spans
+        d["spans"] = self._span_tuples() if json_only else self.spans
         d["sections"] = (
             {s.key: {"span": list(s.span), "heading": s.heading,
                      "heading_span": list(s.heading_span) if s.heading_span else None}
