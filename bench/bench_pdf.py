@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import extract  # noqa: E402
 from builders import build_pdf  # noqa: E402
-from extract.batch import _stop_forkserver, iter_batch  # noqa: E402
+from extract.batch import iter_batch  # noqa: E402
+from extract.workers import stop_forkserver  # noqa: E402
 
 TARGET = 10.0     # reports/s on two workers
 
@@ -52,7 +53,7 @@ def timed_batch(paths: list[Path], jobs: int, narrative: str) -> tuple[float, fl
     wall = time.perf_counter() - t0
     # The workers are the forkserver's children, not this process's: their CPU reaches
     # RUSAGE_CHILDREN only once the forkserver (which reaped them) is stopped and reaped in turn.
-    _stop_forkserver()
+    stop_forkserver()
     return wall, _cpu() - c0, statuses
 
 

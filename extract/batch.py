@@ -19,7 +19,6 @@ Library code prints nothing.
 
 from __future__ import annotations
 
-import atexit
 import glob
 import mimetypes
 import os
@@ -46,6 +45,7 @@ from .pipeline import _source_of, batch_ids, record_id, safe_parse_file
 from .record import Record
 from .sections import heading_key
 from .textnorm import fold
+from .workers import DEFAULT_FILE_TIMEOUT_S, DEFAULT_MEMORY_LIMIT_MB, context, start_workers_early
 
 if TYPE_CHECKING:
     from .narrative.config import LLMConfig
@@ -217,7 +217,7 @@ def _reads_like_a_report(text: str) -> bool:
 
 # -- worker side -------------------------------------------------------------------
 #
-# Worker processes are a pebble ``ProcessPool``, forked from a forkserver (``_context``). A task
+# Worker processes are a pebble ``ProcessPool``, forked from a forkserver (``extract.workers``). A task
 # is a chunk of files, so the pool's per-task cost (a round trip through its pipes and threads) is
 # paid once per chunk, not once per file; each file of a chunk keeps its own limits:
 #
@@ -232,8 +232,6 @@ def _reads_like_a_report(text: str) -> bool:
 #
 # A worker dies with the process that started the pool (``_die_with_parent``).
 
-DEFAULT_FILE_TIMEOUT_S = 60.0
-DEFAULT_MEMORY_LIMIT_MB = 2048
 CHUNK_FILES = 16                  # files per task at most
 CHUNK_SECONDS = 0.1               # what a chunk should take, by the files' mean time so far
 SLOW_FILE_S = 2.0                 # a file of a chunk that takes longer is given up and runs alone
@@ -243,52 +241,6 @@ _WORKER_EXTRACTOR: NarrativeExtractor | None = None
 _WORKER_ERROR: BaseException | None = None
 _WORKER_PROGRESS = None           # shared doubles: per slot, (file index, monotonic start) of the chunk
 _WORKER_MEMORY_MB: int | None = None
-
-
-_WORKER_MODULES = ("extract.batch", "extract.narrative.rules", "extract.narrative.channels",
-                   "extract.narrative.nlp", "marisa_trie", "ctypes", "pebble")
-"""What a worker runs, imported once by the forkserver that forks the workers."""
-
-
-def _context():
-    """Where worker processes come from: a forkserver, a process that imports ``_WORKER_MODULES`` once
-    and forks each worker from itself, so a worker is up in milliseconds instead of importing the
-    package again (a third of a second of CPU each); spawn where there is no forkserver (Windows).
-    A worker gets its settings from the pool (``_init_worker``), not from the forkserver, which
-    started earlier and lives as long as this process."""
-    from multiprocessing import get_all_start_methods, get_context
-    if "forkserver" not in get_all_start_methods():
-        return get_context("spawn")
-    ctx = get_context("forkserver")
-    ctx.set_forkserver_preload(list(_WORKER_MODULES))   # before the forkserver starts, else no effect
-    if not _STOP_AT_EXIT:
-        _STOP_AT_EXIT.append(atexit.register(_stop_forkserver))
-    return ctx
-
-
-_STOP_AT_EXIT: list = []
-
-
-def _stop_forkserver() -> None:
-    """At exit, stop the forkserver and wait for it (it would stop by itself a moment later), so that
-    no process outlives this one and its CPU time is counted as this process's children's."""
-    from multiprocessing import forkserver
-    try:
-        forkserver._forkserver._stop()              # multiprocessing's own (its tests use it): tried
-    except (AttributeError, OSError, ChildProcessError):
-        pass
-
-
-def start_workers_early(jobs: int, narrative: str | None) -> None:
-    """Start now, in the background, what ``iter_batch(jobs=jobs, narrative=narrative)`` will fork its
-    workers from (the forkserver, see ``_context``), if it uses worker processes: it imports the
-    parsing code while this process does its own start-up (the CLI: scanning folders, opening its
-    outputs), and the batch's workers are then up at once."""
-    if jobs > 1 and narrative in ("rules", "none", None):
-        ctx = _context()
-        if ctx.get_start_method() == "forkserver":
-            from multiprocessing import forkserver
-            forkserver.ensure_running()
 
 
 def _die_with_parent() -> None:
@@ -489,7 +441,7 @@ class _Pool:
                  ids: Mapping[str, str] | None = None) -> None:
         import pebble
 
-        ctx = _context()
+        ctx = context()
         self.window = jobs * 3                       # chunks in flight
         self.slots = list(range(self.window + 4))    # free slots (a failed chunk's reruns take new ones)
         self.progress = ctx.Array("d", 2 * len(self.slots), lock=False)

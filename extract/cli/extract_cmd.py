@@ -15,16 +15,41 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import click
 
 from . import app, die
 from .options import NarrativeChoice, narrative_options
-from ..batch import DEFAULT_FILE_TIMEOUT_S, add_to_summary, iter_batch_map, scan_paths, start_workers_early
 from ..errors import LLMUnavailable, XxgkError
-from ..export import OutputWriter, has_checkpoint
-from ..pipeline import batch_ids
+from ..workers import DEFAULT_FILE_TIMEOUT_S, start_workers_early
+
+if TYPE_CHECKING:
+    from ..batch import add_to_summary, iter_batch_map, scan_paths
+    from ..export import OutputWriter, has_checkpoint
+    from ..pipeline import batch_ids
+
+# The library's batch code is imported by ``extract_command`` after it has started the workers'
+# forkserver (``_import_library``), so that this process imports it while the forkserver does, instead
+# of before the forkserver starts. The names are module attributes all the same (a test stands in
+# for ``iter_batch_map``).
+_LIBRARY = {"add_to_summary": "batch", "iter_batch_map": "batch", "scan_paths": "batch",
+            "OutputWriter": "export", "has_checkpoint": "export", "batch_ids": "pipeline"}
+
+
+def _import_library() -> None:
+    """Bind ``_LIBRARY``'s names here (a name bound already, a test's stand-in, is kept)."""
+    import importlib
+    for name, module in _LIBRARY.items():
+        if name not in globals():
+            globals()[name] = getattr(importlib.import_module(f"..{module}", __package__), name)
+
+
+def __getattr__(name: str):
+    if name in _LIBRARY:
+        _import_library()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 EXIT_OK, EXIT_FAILED_INPUTS, EXIT_USAGE, EXIT_BATCH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -81,8 +106,9 @@ def extract_command(
     os.environ["XXGK_OCR"] = ocr
     if resume and force:
         die("--resume and --force exclude each other")
-    # the workers' code loads in the background while this process scans and opens its outputs
+    # the workers' code loads in the background while this process imports it, scans and opens its outputs
     start_workers_early(jobs, narrative.kind)
+    _import_library()
     try:
         scan = scan_paths(paths)
     except XxgkError as e:
