@@ -95,13 +95,23 @@ _TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 
 # the layout of the lexicon's files, part of its cache key. 3: each word's log probability
 # (jieba's log(freq) - log(total)) beside its frequency, and the longest word's length (2 was an
-# unreleased layout that may still sit in caches under the same words)
-LEXICON_FORMAT = 3
+# unreleased layout that may still sit in caches under the same words). 4: also each character's
+# term and tag (chars.bin) and the table of character pairs that may start a word (pairs.bin)
+LEXICON_FORMAT = 4
 # what jieba's posseg splits text into before cutting (jieba/posseg/__init__.py: re_han_internal,
 # re_skip_internal): a Han block, or a character (``\r\n`` whole) that jieba tags alone
 _RE_PIECE = re.compile("(?P<han>[\u4E00-\u9FD5a-zA-Z0-9+#&\\._]+)|\r\n|.", re.S)
+_HAN_END = 0x9FD6           # every character of a Han block is below U+9FD6
+# the pair table's slots (a prime) and the multiplier of a pair's first character (see ``_pair_slot``)
+PAIR_SLOTS = 2_097_143
+PAIR_MUL = _HAN_END
 _NO_WORD = float("-inf")     # a route's score before a word is found (every real score is finite)
 _ENG1 = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")   # jieba's re_eng1
+
+
+def _pair_slot(a: int, b: int, slots: int = PAIR_SLOTS, mul: int = PAIR_MUL) -> int:
+    """The slot of the pair table for the characters of code points ``a`` then ``b``."""
+    return (a * mul + b) % slots
 
 
 def lexicon_words() -> dict[str, str]:
@@ -177,9 +187,33 @@ def _build_lexicon(dest: Path, words: dict[str, str]) -> None:
         logp.tofile(f)
         freq.tofile(f)
         tag.tofile(f)
-    longest = max(map(len, trie.iterkeys()))
+    # For the route, by code point: a character's term when it is cut alone (its word's, or that of
+    # frequency 1 where it is no word) and its tag; and for each pair of characters (hashed into
+    # PAIR_SLOTS slots) the length of the longest word that starts with a pair in its slot, 0 where
+    # none does: at about half of a text's characters no word of two characters or more starts, and
+    # the route takes the character alone without asking the trie.
+    single = array("d", [log(1) - logtotal]) * _HAN_END
+    single_tag = array("B", [code["x"]]) * _HAN_END
+    pairs = bytearray(PAIR_SLOTS)
+    longest = 0
+    for w, i in trie.iteritems():
+        longest = max(longest, len(w))
+        if len(w) > 1:
+            slot = _pair_slot(ord(w[0]), ord(w[1]))
+            pairs[slot] = max(pairs[slot], len(w))
+        elif ord(w) < _HAN_END:
+            single_tag[ord(w)] = tag[i]
+            if freq[i]:
+                single[ord(w)] = logp[i]
+    if longest > 255:
+        raise ValueError("a word too long for the pair table's bytes")
+    with open(dest / "chars.bin", "wb") as f:
+        single.tofile(f)
+        single_tag.tofile(f)
+    (dest / "pairs.bin").write_bytes(pairs)
     (dest / "meta.json").write_text(json.dumps({"total": tk.total, "tags": names, "words": len(trie),
-                                                "longest": longest}), encoding="utf-8")
+                                                "longest": longest, "pair_slots": PAIR_SLOTS,
+                                                "pair_mul": PAIR_MUL}), encoding="utf-8")
 
 
 def _open_lexicon(words: dict[str, str]) -> Path:
@@ -223,15 +257,21 @@ class Tagger:
         self._trie = marisa_trie.Trie()
         self._trie.mmap(str(folder / "words.marisa"))
         n = meta["words"]
-        with open(folder / "values.bin", "rb") as f:
-            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        view = memoryview(self._map)
+        view = self._mmap(folder / "values.bin")
         self._logp = view[:8 * n].cast("d")
         self._freq = view[8 * n:16 * n].cast("q")
         self._tag = view[16 * n:17 * n].cast("B")
+        view = self._mmap(folder / "chars.bin")
+        self._single = view[:8 * _HAN_END].cast("d")
+        self._single_tag = view[8 * _HAN_END:9 * _HAN_END]
+        self._pairs = self._mmap(folder / "pairs.bin")
+        self._pair_slots, self._pair_mul = meta["pair_slots"], meta["pair_mul"]
         self._tags = tuple(meta["tags"])
-        self._logtotal = log(meta["total"])
-        self._longest = meta["longest"]
+
+    @staticmethod
+    def _mmap(path: Path) -> memoryview:
+        with open(path, "rb") as f:
+            return memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
 
     def is_word(self, s: str) -> bool:
         """``s`` is a word of the dictionary."""
@@ -253,62 +293,73 @@ class Tagger:
         return [(text[a:b], t) for a, b, t in self.spans(text)]
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """``cut`` as (start, end, tag) of each word in ``text``."""
-        out: list[tuple[int, int, str]] = []
-        for m in _RE_PIECE.finditer(text):
-            if m.lastgroup == "han":
-                self._cut_block(text, m.start(), m.end(), out)
-            else:
-                # jieba splits the rest on whitespace (``\r\n`` staying whole) and tags every other
-                # character alone; its m/eng tests there never match, since the Han blocks take every
-                # ASCII letter, digit and '.'
-                out.append((m.start(), m.end(), "x"))
-        return out
+        """``cut`` as (start, end, tag) of each word in ``text``.
 
-    def _cut_block(self, text: str, start: int, end: int, out: list[tuple[int, int, str]]) -> None:
-        """jieba's DAG, maximum-probability route and tags of one block (``__cut_DAG_NO_HMM``).
-
-        jieba builds the whole DAG, then the route from the right; here each position's words are
-        looked up as the route reaches it (the route only looks right), and the route keeps the
-        chosen word's id for its tag. Scores are summed in jieba's order, and ties go to the longer
-        word as in jieba's ``max`` over (score, end) tuples, so the route is jieba's to the bit.
+        jieba splits the text into Han blocks and single characters (``\r\n`` whole), tags each of
+        those ``x`` (its m/eng tests there never match, since the Han blocks take every ASCII letter,
+        digit and '.'), and cuts each block by its DAG and maximum-probability route
+        (``__cut_DAG_NO_HMM``). jieba builds a block's whole DAG, then the route from the right; here
+        each position's words are looked up as the route reaches it (the route only looks right),
+        and the route keeps the chosen word's id for its tag. Scores are summed in jieba's order, and
+        ties go to the longer word as in jieba's ``max`` over (score, end) tuples, so the route is
+        jieba's to the bit. Where the pair table says that no word of two characters or more starts
+        at a position (about half of them), the character is the only word there, read from the
+        character table; elsewhere the words are the prefixes of the next characters, as long as the
+        longest word of the slot, found in the trie. The work is per text, not per block (a block is
+        nine characters on average): the lists and look-ups are set up once.
         """
-        blk = text[start:end]
-        n = end - start
-        # the words at k are prefixes of the next ``longest`` characters: a longer slice only makes
-        # the trie encode more; each word's score term is read from the lexicon, not worked out here
-        prefixes, logp, longest = self._trie.iter_prefixes_with_ids, self._logp, self._longest
-        alone = log(1) - self._logtotal      # a character that is no word: frequency 1
+        out: list[tuple[int, int, str]] = []
+        n = len(text)
+        codes = [*map(ord, text)]
+        prefixes, logp, single = self._trie.iter_prefixes_with_ids, self._logp, self._single
+        pairs, slots, mul = self._pairs, self._pair_slots, self._pair_mul
+        tag, names, single_tag = self._tag, self._tags, self._single_tag
         score = [0.0] * (n + 1)
-        nxt = [0] * n
+        nxt = list(range(1, n + 1))                 # the character alone, unless a word is found
         ids = [-1] * n
-        for k in range(n - 1, -1, -1):
-            best = _NO_WORD
-            for w, i in prefixes(blk[k:k + longest]):      # shortest first: later ones win ties
-                x = k + len(w)
-                s = logp[i] + score[x]
-                if s >= best:                   # never for a word of frequency 0 (NaN)
-                    best, nxt[k], ids[k] = s, x, i
-            if best == _NO_WORD:                # no word here: the character alone
-                best, nxt[k] = alone + score[k + 1], k + 1
-            score[k] = best
-        tag, names = self._tag, self._tags
-        x = 0
-        eng = -1                                # where a run of single letters/digits began
-        while x < n:
-            y = nxt[x]
-            if y - x == 1 and blk[x] in _ENG1:
-                if eng < 0:
-                    eng = x
-            else:
-                if eng >= 0:
-                    out.append((start + eng, start + x, "eng"))
-                    eng = -1
-                i = ids[x]
-                out.append((start + x, start + y, names[tag[i]] if i >= 0 else self.tag(blk[x:y])))
-            x = y
-        if eng >= 0:
-            out.append((start + eng, end, "eng"))
+        for m in _RE_PIECE.finditer(text):
+            a, e = m.span()
+            if m.lastgroup != "han":
+                out.append((a, e, "x"))
+                continue
+            # the route of the block, from its end (a score of 0, at a character of no block or at the
+            # end of the text): the last character can only be a word alone
+            score[e] = 0.0
+            score[e - 1] = single[codes[e - 1]] + score[e]
+            for k in range(e - 2, a - 1, -1):
+                c = codes[k]
+                longest = pairs[(c * mul + codes[k + 1]) % slots]      # _pair_slot, inline
+                if not longest:
+                    score[k] = single[c] + score[k + 1]
+                    continue
+                best = _NO_WORD
+                stop = k + longest if k + longest < e else e
+                for w, i in prefixes(text[k:stop]):      # shortest first: later ones win ties
+                    x = k + len(w)
+                    s = logp[i] + score[x]
+                    if s >= best:                   # never for a word of frequency 0 (NaN)
+                        best, nxt[k], ids[k] = s, x, i
+                if best == _NO_WORD:                # no word here: the character alone, frequency 1
+                    best = single[c] + score[k + 1]
+                score[k] = best
+            # the words along the route, a run of single letters/digits as one
+            x = a
+            eng = -1                                # where a run of single letters/digits began
+            while x < e:
+                y = nxt[x]
+                if y - x == 1 and text[x] in _ENG1:
+                    if eng < 0:
+                        eng = x
+                else:
+                    if eng >= 0:
+                        out.append((eng, x, "eng"))
+                        eng = -1
+                    # a character alone has its own tag (its word's, or x), a longer cut its word's
+                    out.append((x, y, names[single_tag[codes[x]] if y - x == 1 else tag[ids[x]]]))
+                x = y
+            if eng >= 0:
+                out.append((eng, e, "eng"))
+        return out
 
     def __call__(self, text: str) -> Doc:
         # a lone surrogate (broken input): one replacement character instead keeps every offset
