@@ -209,27 +209,28 @@ def _flat_values(d: Mapping) -> dict[str, Any]:
 
 def _meta_row(d: Mapping) -> dict[str, Any]:
     """The ``reports.csv`` row's ``REPORT_META_COLUMNS``."""
+    return dict(zip(REPORT_META_COLUMNS, _meta_fields(d)))
+
+
+def _meta_fields(d: Mapping) -> list:
+    """The values of ``REPORT_META_COLUMNS``, in their order."""
     meta = d.get("meta") or {}
     narr = d.get("narrative") or {}
-    findings = d.get("findings") or []
-    row: dict[str, Any] = {
-        "id": d.get("id"), "path": (d.get("source") or {}).get("path"), "status": d.get("status"),
-        "checks": d["checks"] if "checks" in d else checks_of(d.get("status"), (f.get("severity") for f in findings)),
-        "error_code": d.get("error_code"), "error": d.get("error"),
-        "agency": meta.get("agency"), "year": meta.get("year"), "template": meta.get("template"),
-        "published_on": meta.get("published_on"),
-        "narrative_method": d.get("narrative_method"),
-        "problems": len(narr.get("problems") or []), "improvements": len(narr.get("improvements") or []),
-        "channels": len(narr.get("channels") or []),
-        "narrative_ungrounded": d.get("narrative_ungrounded"),
-    }
+    severities = [f.get("severity") for f in d.get("findings") or ()]
     # blank unless a model was asked (llm, or rules_fallback after failed calls); 0 calls: from the answer cache
-    usage = (d.get("llm_usage") or {}) if d.get("narrative_method") in ("llm", "rules_fallback") else {}
-    for k in ("calls", "prompt_tokens", "cached_prompt_tokens", "completion_tokens", "cost_usd"):
-        row[f"llm_{k}"] = usage.get(k)
-    for sev in ("error", "warning", "info"):
-        row[f"findings_{sev}"] = sum(1 for f in findings if f.get("severity") == sev)
-    return row
+    method = d.get("narrative_method")
+    usage = (d.get("llm_usage") or {}) if method in ("llm", "rules_fallback") else {}
+    return [
+        d.get("id"), (d.get("source") or {}).get("path"), d.get("status"),
+        d["checks"] if "checks" in d else checks_of(d.get("status"), severities),
+        d.get("error_code"), d.get("error"),
+        meta.get("agency"), meta.get("year"), meta.get("template"), meta.get("published_on"),
+        severities.count("error"), severities.count("warning"), severities.count("info"),
+        method, len(narr.get("problems") or []), len(narr.get("improvements") or []),
+        len(narr.get("channels") or []), d.get("narrative_ungrounded"),
+        usage.get("calls"), usage.get("prompt_tokens"), usage.get("cached_prompt_tokens"),
+        usage.get("completion_tokens"), usage.get("cost_usd"),
+    ]
 
 
 def _table_values(d: Mapping) -> tuple[list, bool]:
@@ -253,10 +254,14 @@ def _table_values(d: Mapping) -> tuple[list, bool]:
         for row, v in t.items():
             cols, single, runs = places.get(row, _NO_PLACE)
             if isinstance(v, dict):
-                if len(v) == len(cols) and v.keys() <= cols:     # every column of the row, as a rule
-                    for _, get, start, stop in runs:
-                        out[start:stop] = get(v)
-                    continue
+                # every column of the row, as a rule: then each is found (a plain dict: no __missing__)
+                if len(v) == len(cols) and v.__class__ is dict:
+                    try:
+                        for _, get, start, stop in runs:
+                            out[start:stop] = get(v)
+                        continue
+                    except KeyError:         # a column the templates do not know, in place of one
+                        pass
                 every = every and v.keys() <= cols
                 for keys, _, start, stop in runs:
                     out[start:stop] = map(v.get, keys)
@@ -274,8 +279,24 @@ def finding_rows(record: Record | Mapping) -> list[dict[str, Any]]:
 def _finding_fields(d: Mapping) -> list[list]:
     """The ``findings.csv`` rows of a record dict, each as its ``FINDING_COLUMNS`` values."""
     rid, path = d.get("id"), (d.get("source") or {}).get("path")
-    return [[rid, path, f.get("check"), f.get("table"), f.get("severity"), ";".join(f.get("cells") or ()),
-             f.get("expected"), f.get("actual"), f.get("message")] for f in d.get("findings") or ()]
+    return [[rid, path, *fields] for fields in _finding_own_fields(d)]
+
+
+def _finding_own_fields(d: Mapping) -> list[tuple]:
+    """Each ``findings.csv`` row's values after the record's id and path (the same in every row)."""
+    return [(f.get("check"), f.get("table"), f.get("severity"), ";".join(f.get("cells") or ()),
+             f.get("expected"), f.get("actual"), f.get("message")) for f in d.get("findings") or ()]
+
+
+def _findings_csv(d: Mapping) -> tuple[bytes, int]:
+    """``findings.csv``'s rows of a record dict as ``_csv_bytes(_finding_fields(d))`` writes them, and
+    their number: the id and path, the same in every row, are made into text once."""
+    rows = _finding_own_fields(d)
+    if not rows:
+        return b"", 0
+    head = f"{_csv_field(d.get('id'))},{_csv_field((d.get('source') or {}).get('path'))},"
+    text = "".join([f"{head}{','.join(map(_csv_field, r))}\r\n" for r in rows])
+    return text.encode("utf-8", "backslashreplace"), len(rows)
 
 
 def error_row(record: Record | Mapping) -> dict[str, Any] | None:
@@ -528,7 +549,7 @@ def encode_record(record: Record | Mapping, *, include_text: bool = False, data:
     """``record`` as ``OutputWriter`` writes it (``include_text``: the text in its JSON line; ``data``:
     with the staged long tables). Pure; picklable with ``functools.partial``, to run in a worker."""
     d = record.to_dict(include_text=include_text, json_only=True) if isinstance(record, Record) else record
-    row = _meta_row(d)
+    meta = _meta_fields(d)
     values, every = _table_values(d)
     types = set(map(type, values))
     if types <= _NUMBERS:       # table values are numbers, as a rule
@@ -539,18 +560,18 @@ def encode_record(record: Record | Mapping, *, include_text: bool = False, data:
         plain = _plain_floats(d)
         values = [None if isinstance(x, dict) else x for x in values]
         numbers = False
-    meta = list(map(row.__getitem__, REPORT_META_COLUMNS))
     if numbers:
         reports = _csv_line(meta, numbers=values).encode("utf-8", "backslashreplace")
     else:
         reports = _csv_bytes([meta + values])
-    finds = _finding_fields(d)
+    findings, n_findings = _findings_csv(d)
     e = error_row(d)
     return EncodedRecord(
-        jsonl=json_bytes(d, plain_floats=plain), reports=reports, findings=_csv_bytes(finds) if finds else b"",
+        jsonl=json_bytes(d, plain_floats=plain), reports=reports, findings=findings,
         errors=_csv_bytes([list(map(e.__getitem__, ERROR_COLUMNS))]) if e is not None else b"",
-        staged=staged_line(d, row, _flat_values(d), plain_floats=plain) if data else None,
-        n_findings=len(finds), brief=brief_of(d))
+        staged=staged_line(d, dict(zip(REPORT_META_COLUMNS, meta)), _flat_values(d), plain_floats=plain)
+        if data else None,
+        n_findings=n_findings, brief=brief_of(d))
 
 
 _NUMBERS = frozenset({int, float, type(None)})
@@ -577,22 +598,23 @@ def _csv_bytes(rows: list[list]) -> bytes:
 
 def _csv_line(fields: list, numbers: Iterable[float | None] = ()) -> str:
     """One row, each text spreadsheet-safe (``_safe``), as ``csv.writer`` writes it in its default
-    dialect: each field as ``str`` gives it (None blank), one with a comma, a quote or a line break in
-    quotes (its quotes doubled), joined by commas, ended by CRLF; a row of one blank field is ``""``.
-    (The writer looks at every character of every field through a call: ~60 % of encoding a record.
-    A test holds this to it.) ``numbers``: more fields, each an int (not a bool), a float that is not
-    whole or None (``_NumberText``)."""
-    texts = ["" if f is None else str(_safe(f)) for f in fields]
+    dialect: each field as ``_csv_field`` gives it, joined by commas, ended by CRLF; a row of one blank
+    field is ``""``. (The writer looks at every character of every field through a call: ~60 % of
+    encoding a record. A test holds this to it.) ``numbers``: more fields, each an int (not a bool), a
+    float that is not whole or None (``_NumberText``), whose texts never need quotes."""
+    texts = list(map(_csv_field, fields))
     texts += map(_NUMBER_TEXT.__getitem__, numbers)
-    line = ",".join(texts)
-    if line.count(",") != len(texts) - 1 or '"' in line or "\r" in line or "\n" in line:
-        line = ",".join([_csv_quoted(t) for t in texts])     # some field has to be quoted
-    elif texts == [""]:
-        line = '""'
-    return line + "\r\n"
+    if texts == [""]:
+        return '""\r\n'
+    return ",".join(texts) + "\r\n"
 
 
-def _csv_quoted(text: str) -> str:
+def _csv_field(v: Any) -> str:
+    """One field of a row of several as ``csv.writer`` writes it, spreadsheet-safe: ``str`` of it (None
+    blank), in quotes (its quotes doubled) if it has a comma, a quote or a line break."""
+    if v is None:
+        return ""
+    text = ("'" + v if v.startswith(_FORMULA_START) else v) if isinstance(v, str) else str(v)
     if "," in text or '"' in text or "\r" in text or "\n" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
