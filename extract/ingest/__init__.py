@@ -26,6 +26,13 @@ __all__ = ["load", "load_with_bytes", "from_text", "guess_format", "sniff_format
 MAX_BYTES = 50 * 1024 * 1024
 """Files larger than this are refused (a report is at most a few MB; 50 MB is a corrupt or wrong file)."""
 
+# A file is read by os-level calls (open, fstat, two reads, close): Path.stat then Path.read_bytes
+# made ten system calls a file (a second stat, two lseeks, an ioctl), a tenth of reading a text
+# report. O_NONBLOCK: opening a FIFO does not wait for a writer (its size, 0, refuses
+# it next, as the stat before the open did); it changes nothing for a regular file.
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_NONBLOCK", 0))
+
 
 def from_text(text: str, *, format: str = "text", path: str | None = None) -> Document:
     """A Document from a string already decoded (text, Markdown or HTML)."""
@@ -42,12 +49,35 @@ def load_with_bytes(path: str | os.PathLike) -> tuple[Document, bytes]:
     p = path if isinstance(path, Path) else Path(path)     # the pipeline passes a Path already
     sp = str(p)
     try:
-        st = p.stat()
+        fd = os.open(sp, _OPEN_FLAGS)
+    except OSError as e:
+        # the reasons in the order the stat before the read gave them: missing, a folder, the size,
+        # and only then that it cannot be read
+        _check_size(_stat(sp), sp)
+        raise IngestError(f"cannot read file ({e.strerror})", path=sp) from None
+    try:
+        data = _read_all(fd, _check_size(os.fstat(fd), sp), sp)
+    finally:
+        os.close(fd)
+    fmt = choose_format(p, data)
+    reader = reader_for(fmt)
+    if reader is None:
+        raise UnsupportedFormat(f"no reader for format {fmt!r}", path=sp)
+    return reader(data, sp), data
+
+
+def _stat(sp: str) -> os.stat_result:
+    try:
+        return os.stat(sp)
     except FileNotFoundError:
         raise IngestError("file not found", path=sp) from None
     except OSError as e:
         raise IngestError(f"cannot read file ({e.strerror})", path=sp) from None
-    if stat.S_ISDIR(st.st_mode):     # from the stat above: Path.is_dir() would stat the file again
+
+
+def _check_size(st: os.stat_result, sp: str) -> int:
+    """The size of a file that is neither a folder, nor empty, nor too large."""
+    if stat.S_ISDIR(st.st_mode):
         raise IngestError("is a folder, not a file", path=sp)
     size = st.st_size
     if size == 0:
@@ -55,15 +85,18 @@ def load_with_bytes(path: str | os.PathLike) -> tuple[Document, bytes]:
     if size > MAX_BYTES:
         raise IngestError(f"file too large ({size / 2**20:.0f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB)",
                           path=sp)
+    return size
+
+
+def _read_all(fd: int, size: int, sp: str) -> bytes:
+    """The bytes of the open file ``fd`` of ``size`` bytes, to its end (it may have grown since)."""
+    chunks = []
     try:
-        data = p.read_bytes()
+        while chunk := os.read(fd, 1 << 16 if chunks else size + 1):   # the last read finds the end
+            chunks.append(chunk)
     except OSError as e:
         raise IngestError(f"cannot read file ({e.strerror})", path=sp) from None
-    fmt = choose_format(p, data)
-    reader = reader_for(fmt)
-    if reader is None:
-        raise UnsupportedFormat(f"no reader for format {fmt!r}", path=sp)
-    return reader(data, sp), data
+    return b"".join(chunks)
 
 
 def load(path: str | os.PathLike) -> Document:

@@ -142,7 +142,10 @@ def _is_html(head: bytes) -> bool:
     h = head[:2048]
     if h.startswith(b"\xef\xbb\xbf"):
         h = h[3:]
-    h = h.lstrip().lower()
+    h = h.lstrip()
+    if not h.startswith(b"<"):
+        return False              # most files: not markup, told before lower-casing 2 KB of them
+    h = h.lower()
     while h.startswith(b"<?xml") or h.startswith(b"<!--"):
         end = h.find(b"?>" if h.startswith(b"<?xml") else b"-->")
         if end < 0:
@@ -196,7 +199,10 @@ def guess_format(path: str | os.PathLike) -> str | None:
 
 def sniff_format(head: bytes) -> str | None:
     """The format the leading bytes prove, or ``None`` where they prove nothing (plain text)."""
-    return next((f.name for f in FORMATS.values() if f.sniff is not None and f.sniff(head)), None)
+    for f in FORMATS.values():
+        if f.sniff is not None and f.sniff(head):
+            return f.name
+    return None
 
 
 def choose_format(path: str | os.PathLike, head: bytes) -> str:

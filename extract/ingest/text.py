@@ -220,6 +220,6 @@ def document_from_text(text: str, *, format: str = "text", path: str | None = No
         stripped = line.strip()
         if stripped:
             s = start + (len(line) - len(line.lstrip()))
-            blocks.append(Paragraph(stripped, (s, s + len(stripped))))
+            blocks.append(_new_tuple(Paragraph, (stripped, (s, s + len(stripped)))))   # as a Cell is built
     flush_table()
     return Document(text=text, blocks=tuple(blocks), format=format, encoding=encoding, path=path)
