@@ -236,6 +236,9 @@ CHUNK_FILES = 16                  # files per task at most
 CHUNK_SECONDS = 0.1               # what a chunk should take, by the files' mean time so far
 SLOW_FILE_S = 2.0                 # a file of a chunk that takes longer is given up and runs alone
 _STUCK_GRACE_S = 2.0              # beyond the time limit, before a stuck worker is stopped
+POOL_TICK_S = 0.02
+"""How often pebble's pool manager looks at its workers (``pebble.CONSTS.sleep_unit``, 0.1 s by default):
+closing a pool waits for its next look, half the period on average, at the end of every batch."""
 
 _WORKER_EXTRACTOR: NarrativeExtractor | None = None
 _WORKER_ERROR: BaseException | None = None
@@ -442,6 +445,7 @@ class _Pool:
         import pebble
 
         ctx = context()
+        pebble.CONSTS.sleep_unit = min(pebble.CONSTS.sleep_unit, POOL_TICK_S)
         self.window = jobs * 3                       # chunks in flight
         self.slots = list(range(self.window + 4))    # free slots (a failed chunk's reruns take new ones)
         self.progress = ctx.Array("d", 2 * len(self.slots), lock=False)

@@ -12,9 +12,10 @@ import atexit
 DEFAULT_FILE_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_LIMIT_MB = 2048
 
-WORKER_MODULES = ("extract.batch", "extract.narrative.rules", "extract.narrative.channels",
-                  "extract.narrative.nlp", "marisa_trie", "ctypes", "pebble")
-"""What a worker runs, imported once by the forkserver that forks the workers."""
+WORKER_MODULES = ("extract._forkserver_exit", "extract.batch", "extract.narrative.rules",
+                  "extract.narrative.channels", "extract.narrative.nlp", "marisa_trie", "ctypes", "pebble")
+"""What a worker runs, imported once by the forkserver that forks the workers (and first, how the
+forkserver ends: ``extract._forkserver_exit``)."""
 
 
 def context():
