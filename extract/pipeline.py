@@ -29,7 +29,9 @@ NarrativeArg = NarrativeExtractor | str | None
 
 def record_id(path: str | os.PathLike | None) -> str:
     """A report's id on its own: the file stem (``a/2025.txt`` → ``2025``). See ``batch_ids``."""
-    return Path(path).stem if path else "report"
+    if not path:
+        return "report"
+    return (path if isinstance(path, Path) else Path(path)).stem
 
 
 def batch_ids(paths: Iterable[str | os.PathLike], *,

@@ -79,7 +79,7 @@ def decode_bytes(data: bytes, path: str | None = None) -> tuple[str, str]:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, encoding = _detect(data, path)
-    if not text.strip():
+    if not text or text.isspace():          # not text.strip(), which copies the whole text
         raise IngestError("no text (only whitespace)", path=path)
     return text, encoding
 
