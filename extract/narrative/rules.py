@@ -411,7 +411,12 @@ class RuleExtractor:
     name = "rules"
 
     def __init__(self, *, channels: bool = True) -> None:
-        self._channels = channels
+        self._find_channels = None
+        if channels:
+            # imported here, not at the top (without channels the tagger's module is not needed),
+            # and once: an import statement in ``extract`` ran the import machinery every report
+            from .channels import find_channels
+            self._find_channels = find_channels
 
     def extract(self, doc: Document, sections: Sections) -> Narrative:
         text = doc.text
@@ -426,9 +431,8 @@ class RuleExtractor:
                 item = NarrativeItem(clean_item(text[span[0]:span[1]]), span, "exact")
                 (problems if mode == "problems" else improvements).append(item)
         channels: tuple = ()
-        if self._channels:
-            from .channels import find_channels
-            channels = tuple(find_channels(doc, sections))
+        if self._find_channels is not None:
+            channels = tuple(self._find_channels(doc, sections))
         return Narrative(
             problems=tuple(problems),
             improvements=tuple(improvements),
