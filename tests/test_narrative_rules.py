@@ -136,6 +136,15 @@ def test_no_han_character_is_a_digit():
     assert rules._HAN_RUNS.fullmatch(han) and not any(map(str.isdigit, han))
 
 
+def test_an_item_without_a_character_that_may_be_a_digit_has_no_digits():
+    """rules counts no digits in an item that has no character of _MAY_BE_DIGIT: every character the
+    class leaves out must be no digit."""
+    from extract.narrative import rules
+
+    left_out = [c for c in map(chr, range(0x110000)) if not rules._MAY_BE_DIGIT.match(c)]
+    assert len(left_out) > 20000 and not any(map(str.isdigit, left_out))
+
+
 def test_other_matters_is_section_six_as_written():
     rec = report("无。", six="本年度未收取信息处理费。")
     assert rec.narrative.other_matters == "本年度未收取信息处理费。"
