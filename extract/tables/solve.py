@@ -312,8 +312,6 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
            clock: _Clock) -> list[Resolution]:
     touched = set(chain.from_iterable([r.columns for r in rows]))
     relevant = [i for i in identities if not touched.isdisjoint(i.keys)]
-    # each relevant identity with its cells that are not known (regular cells)
-    unknown = [(i, frozenset(i.keys).difference(known)) for i in relevant]
     # every reading is tried on a copy of the known cells: only of those the identities read
     needed = set(chain.from_iterable([i.keys for i in relevant]))
     base = {k: v for k, v in known.items() if k in needed}
@@ -330,6 +328,9 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
     # no cells, so that is one row at most (or every row, for an identity with every cell known)
     row_of = {k: n for n, r in enumerate(rows) for k in r.columns}
     locals_: list[list[Identity]] = [[] for _ in rows]
+    # each relevant identity with its cells that are not known (regular cells); made only here, past
+    # step 0, which most text dumps' tables end at
+    unknown = [(i, frozenset(i.keys).difference(known)) for i in relevant]
     for i, cells in unknown:
         owners = set(map(row_of.get, cells))
         if not owners:
