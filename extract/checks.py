@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from itertools import chain
 
 from .record import dotted_keys
 from .tables.identities import Identity, application_identities, review_identities, shape_of
@@ -18,15 +20,14 @@ def _fmt(x: float) -> str:
 
 def check_identities(table: str, values: dict[str, dict], identities: list[Identity]) -> list[Finding]:
     """The findings of ``identities`` over a table's ``values``: rows of cells (``{row: {column: value}}``)."""
-    flat: dict = {}
-    for row, cells in values.items():
-        # a table's rows hold leaves only: no need for record.flatten's test of every row for
-        # nested dicts, which was half of checking a report
-        flat.update(zip(dotted_keys(row, tuple(cells)), cells.values()))
+    flat = _flatten(values)
     out: list[Finding] = []
     unchecked = 0
     for idn in identities:
-        vals = list(map(flat.get, idn.keys))     # lhs + rhs
+        try:
+            vals = idn.values_of(flat)     # lhs + rhs
+        except KeyError:                    # a cell the table does not have: null
+            vals = tuple(map(flat.get, idn.keys))
         if None in vals:
             unchecked += 1
             continue
@@ -44,6 +45,27 @@ def check_identities(table: str, values: dict[str, dict], identities: list[Ident
         out.append(Finding(check=f"{table}.unchecked", severity="info", table=table,  # type: ignore[arg-type]
                            message=f"{unchecked} identities could not be checked because a cell is null"))
     return out
+
+
+def _flatten(values: dict[str, dict]) -> dict:
+    """A table's cells by their value keys (``new_received.total``). A table's rows hold leaves only,
+    so this is not record.flatten, which tests every row for nested dicts."""
+    rows = values.values()
+    columns = tuple(next(iter(rows), ()))
+    if all(map(columns.__eq__, map(tuple, rows))):
+        # every row has the same columns in the same order (the readers' tables): the keys are made
+        # once per shape, and the values are read row after row in C
+        return dict(zip(_grid_keys(tuple(values), columns), chain.from_iterable(map(dict.values, rows))))
+    flat: dict = {}
+    for row, cells in values.items():
+        flat.update(zip(dotted_keys(row, tuple(cells)), cells.values()))
+    return flat
+
+
+@lru_cache(maxsize=64)
+def _grid_keys(rows: tuple[str, ...], columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The value keys of a grid of ``rows`` × ``columns``, row after row."""
+    return tuple(f"{r}.{c}" for r in rows for c in columns)
 
 
 def check_tables(tables: dict[str, TableResult], meta: Meta) -> list[Finding]:

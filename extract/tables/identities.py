@@ -8,8 +8,10 @@ table breaks.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 
 from .template import REVIEW, ApplicationsSpec, ReviewSpec
 
@@ -21,9 +23,13 @@ class Identity:
     rhs: tuple[str, ...]
     describe: str              # plain words, for messages
     keys: tuple[str, ...] = field(init=False, repr=False, compare=False)   # lhs + rhs
+    values_of: Callable[[Mapping], tuple] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "keys", self.lhs + self.rhs)   # read in the solver's inner loop
+        # the values of ``keys`` in a mapping that holds every one, read in C (the checks)
+        object.__setattr__(self, "values_of", itemgetter(*self.keys) if len(self.keys) > 1
+                           else lambda m, k=self.keys[0]: (m[k],))
 
 
 def application_identities(columns: tuple[str, ...], outcomes: tuple[str, ...],
