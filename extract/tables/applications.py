@@ -71,11 +71,19 @@ def header_columns(header: list[Row], apps: ApplicationsSpec = APPLICATIONS) -> 
     more characters: narrow columns wrap their names over lines (``商业`` / ``企业``,
     ``社会`` / ``公益`` / ``组织``), and a text rendering puts each line's fragments side by side,
     so only the first fragment of each name stays where the name starts."""
-    frags = [_GROUP_HEADING.sub("", _BR.sub("", fold(t[TEXT]))) for r in header for t in r.labels]
+    frags = [_header_fragment(fold(t[TEXT])) for r in header for t in r.labels]
     text = "".join(frags)
     cols = tuple(k for k, name in apps.columns
                  if name in text or any(len(f) >= 2 and name.startswith(f) for f in frags))
     return cols if len(cols) >= 3 else None
+
+
+def _header_fragment(folded: str) -> str:
+    """A folded header token without ``<br>`` and the group heading 法人或其他组织 (the patterns run only
+    on a token that can hold them: most are a column's name alone)."""
+    if "<" in folded:
+        folded = _BR.sub("", folded)
+    return _GROUP_HEADING.sub("", folded) if "法人" in folded else folded
 
 
 def _columns_by_values(matched: dict[str, Row], columns: tuple[str, ...], width: int) -> bool:
@@ -146,12 +154,13 @@ def _counts(toks: tuple[Tok, ...]) -> list[int] | None:
     """The tokens' values when every one is a number printed as a count (an int, not negative),
     else None. Read in C over the row (most rows of the table are such rows), not token by token."""
     values = list(map(value_of, toks))
-    if list(map(kind_of, toks)).count("num") != len(toks) or not set(map(type, values)) <= _INT_ONLY:
+    # issuperset takes the types one by one, without a set of them
+    if not _INT_ONLY.issuperset(map(type, values)) or list(map(kind_of, toks)).count("num") != len(toks):
         return None
     return values if not values or min(values) >= 0 else None
 
 
-_INT_ONLY = {int}
+_INT_ONLY = frozenset({int})
 
 
 @lru_cache(maxsize=1024)

@@ -15,7 +15,9 @@ each spec lists cue strings that are searched in the folded label
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from ..record import TABLE_NAMES
 from ..textnorm import fold_text
@@ -118,14 +120,13 @@ class ApplicationsSpec:
     columns: tuple[tuple[str, str], ...]  # applicant columns (key, heading); the last is their total
     outcomes: tuple[str, ...]             # the rows summed into total_processed, split shape
     merged: MergedRows
+    # made once from the fields above (the reader and the checks read them for every report)
+    column_keys: tuple[str, ...] = field(init=False, repr=False)
+    labels: Mapping[str, str] = field(init=False, repr=False)     # row key -> the template's label
 
-    @property
-    def column_keys(self) -> tuple[str, ...]:
-        return tuple(k for k, _ in self.columns)
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return {s.key: s.label for s in self.rows}
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_keys", tuple(k for k, _ in self.columns))
+        object.__setattr__(self, "labels", MappingProxyType({s.key: s.label for s in self.rows}))
 
     def outcome_rows(self, merged: bool) -> tuple[str, ...]:
         if not merged:
