@@ -360,9 +360,16 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
         total *= max(len(s), 1)
     solutions: dict[tuple, tuple[Reading, ...]] = {}
     if total <= MAX_JOINT:
+        # a row with one survivor has the same values in every combination: they are assigned once, and
+        # each combination assigns only the rows that vary (rows share no cells, so the order is free)
+        one = [n for n, s in enumerate(survivors) if len(s) == 1]
+        fixed = _assign(base, [rows[n] for n in one], tuple(survivors[n][0] for n in one))
+        varying = [(n, rows[n].columns) for n, s in enumerate(survivors) if len(s) > 1]
         for combo in itertools.product(*survivors):
             clock.tick()
-            vals = _assign(base, rows, combo)
+            vals = dict(fixed)
+            for n, columns in varying:
+                vals.update(zip(columns, combo[n].values))
             out = _consistent(vals, relevant, cells)
             if out is not None and out not in solutions:
                 solutions[out] = combo
