@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..textnorm import strip_enumerators
 from ..types import Document, Finding, Section, TableResult
 from .common import blank_finding, readings_for, spans_of, trim_edge_blanks
 from .rows import TEXT, UNIT, rows_in
 from .solve import Reading
-from .template import TemplateSpec
+from .template import ActiveRowSpec, TemplateSpec
 
 TABLE = "active_disclosure"
 
@@ -25,6 +27,13 @@ def _unit_factor(header: str) -> float | None:
     if "元" in header:
         return 1e-4
     return None
+
+
+@lru_cache(maxsize=4096)
+def _spec_for(specs: tuple[ActiveRowSpec, ...], core: str) -> ActiveRowSpec | None:
+    """The first of ``specs`` that a row's label (enumerators stripped) names: the same labels recur in
+    every report, and trying each spec's cues costs more than reading the row."""
+    return next((s for s in specs if s.matches(core)), None)
 
 
 def _show(v) -> str:
@@ -54,8 +63,7 @@ def read_active(doc: Document, section: Section | None, template: TemplateSpec) 
         if not row.has_values:
             last_header = row.label
             continue
-        core = strip_enumerators(row.label)
-        spec = next((s for s in specs if s.matches(core)), None)
+        spec = _spec_for(specs, strip_enumerators(row.label))
         if spec is None:
             if not row.labels:
                 continue

@@ -51,8 +51,11 @@ class ValueCell:
 
 # -- section 二 --------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ActiveRowSpec:
+    """A row of section 二. Compared (and hashed, for the reader's memo of which spec a label names)
+    by identity, as ``ApplicationsSpec`` is: each is defined once, in its template."""
+
     key: str
     label: str
     cues: tuple[str, ...]
