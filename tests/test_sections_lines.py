@@ -59,3 +59,26 @@ def test_first_is_the_first_matching_line(text, pattern):
                 want = next((i for i in range(lo, hi) if pattern.search(plain[i][2])
                              and (max_len is None or len(plain[i][2]) <= max_len)), None)
                 assert lines.first(pattern, lo, hi, max_len=max_len) == want, (lo, hi, max_len)
+
+
+def test_sections_are_the_same_whatever_the_memo_of_named_lines_holds():
+    """``_NAMED`` remembers across reports what each short line names: a report's sections do not
+    depend on which reports came before it, nor on the memo being emptied when full."""
+    from extract import sections
+    from extract.ingest import from_text
+    docs = [from_text(p.read_text(encoding="utf-8")) for p in sorted(EVAL.glob("**/*.txt"))]
+    sections._NAMED.clear()
+    cold = []
+    for d in docs:
+        sections._NAMED.clear()
+        cold.append(sections.find_sections(d))
+    warm = [sections.find_sections(d) for d in docs for _ in range(2)][1::2]
+    assert warm == cold
+    size = sections._NAMED_SIZE
+    try:
+        sections._NAMED_SIZE = 3
+        sections._NAMED.clear()
+        assert [sections.find_sections(d) for d in docs] == cold
+        assert len(sections._NAMED) <= 3
+    finally:
+        sections._NAMED_SIZE = size
