@@ -19,6 +19,7 @@ Library code prints nothing.
 
 from __future__ import annotations
 
+import gc
 import glob
 import mimetypes
 import os
@@ -324,7 +325,19 @@ def _init_worker(narrative: str | None, env: Mapping[str, str] | None = None,
             _WORKER_EXTRACTOR.extract(doc, find_sections(doc))
         except Exception:
             pass  # warming is best effort; real errors surface on real files
+    _collect_less()
     _limit_memory(memory_limit_mb)
+
+
+WORKER_GC_THRESHOLD = 7000
+"""A worker's threshold of new objects for a pass of the cyclic garbage collector (Python's: 700)."""
+
+
+def _collect_less() -> None:
+    """Let the cyclic garbage collector look through a worker's young objects a tenth as often (a pass
+    comes once 7000 more objects were made than freed, not 700): 0.5 % fewer instructions a report
+    (12.68 vs 12.75 M over 160 files), for at most a few MB of cyclic garbage kept a little longer."""
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _parse_one(path: str) -> Record:
