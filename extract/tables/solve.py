@@ -202,10 +202,19 @@ def _digit_per_cell(groups: list[tuple[str, int]]) -> Reading:
     """The reading of runs of digits that puts each digit in a cell of its own."""
     if len(groups) == 1:    # one run (the common case), read in C
         text, start = groups[0]
-        return Reading(tuple(map(int, text)), tuple(zip(range(start, start + len(text)),
-                                                        range(start + 1, start + len(text) + 1))))
-    return Reading(tuple(map(int, "".join([text for text, _ in groups]))),
+        return Reading(_digit_values(text), tuple(zip(range(start, start + len(text)),
+                                                      range(start + 1, start + len(text) + 1))))
+    return Reading(_digit_values("".join([text for text, _ in groups])),
                    tuple((start + i, start + i + 1) for text, start in groups for i in range(len(text))))
+
+
+_ASCII_DIGIT = {c: int(c) for c in "0123456789"}
+
+
+def _digit_values(digits: str) -> tuple[int, ...]:
+    """``tuple(map(int, digits))``: an ASCII digit's value is looked up (calling int, a type, for each
+    digit cost more than the rest of the reading), another decimal digit (full-width) is parsed."""
+    return tuple(map(_ASCII_DIGIT.__getitem__, digits) if digits.isascii() else map(int, digits))
 
 
 # -- solving -----------------------------------------------------------------
