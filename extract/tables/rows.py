@@ -78,12 +78,22 @@ def _pieces(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(1), m.start(), m.end()) for m in _SPLIT.finditer(text) if m.group(1)]
 
 
-_Shape = tuple[tuple[str, int, int, TokKind, "int | float | None", "str | None"], ...]
+_Shape = tuple[tuple[str, int, int, TokKind, "int | float | None", "str | None", bool], ...]
 
 
 def _shape(text: str) -> _Shape:
-    """The tokens of a cell's text as ``(text, start, end, kind, value, unit)``, offsets relative to the
-    cell. ``_cell_shape`` remembers those of short texts."""
+    """The tokens of a cell's text as ``(text, start, end, kind, value, unit, whole)``, offsets relative
+    to the cell; ``whole`` marks a token that is the cell's whole text, which takes the cell's span (a
+    cell's span is its text's: every reader makes it so, and tests/test_ingest.py holds it). A blank
+    cell is one blank token. ``_cell_shape`` remembers the shapes of short texts."""
+    if not text or text.isspace():
+        return (("", 0, 0, "blank", None, None, True),)
+    n = len(text)
+    return tuple([(t, a, b, kind, v, unit, a == 0 and b == n) for t, a, b, kind, v, unit in _tokens_of(text)])
+
+
+def _tokens_of(text: str) -> list[tuple[str, int, int, TokKind, "int | float | None", "str | None"]]:
+    """The tokens of a cell's text that is not blank, as ``(text, start, end, kind, value, unit)``."""
     out: list = []
     for t, a, b in _pieces(text):
         v = int(t) if t.isascii() and t.isdigit() and len(t) <= MAX_NUMBER_DIGITS else parse_number(t)
@@ -109,7 +119,7 @@ def _shape(text: str) -> _Shape:
                                 int(run) if run.isdigit() and len(run) <= MAX_NUMBER_DIGITS else None, unit))
             else:
                 out.append((t, a, b, "label", None, None))
-    return tuple(out)
+    return out
 
 
 _MEMO_CHARS = 48
@@ -148,24 +158,17 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
     toks: list[Tok] = []
     labels: list[Tok] = []
     last_label = -1
-    blanks = 0
     for cell in cells:
-        text = cell[0]
         span = cell[1]
-        if not text or text.isspace():
-            toks.append(("", span, "blank", None, None))
-            blanks += 1
-            continue
-        a = span[0]
         # a text not seen (None) or of no token (an empty shape) is worked out by _cell_shape
-        for t, ta, tb, kind, v, unit in (_shape_of(text) or _cell_shape(text)):
+        for t, ta, tb, kind, v, unit, whole in (_shape_of(cell[0]) or _cell_shape(cell[0])):
             # a token that is its whole cell (most are) has the cell's span: no new pair to build
-            tok = (t, span if ta == 0 and span[1] - a == tb else (a + ta, a + tb), kind, v, unit)
+            tok = (t, span, kind, v, unit) if whole else (t, (span[0] + ta, span[0] + tb), kind, v, unit)
             if kind == "label":
                 last_label = len(toks)
                 labels.append(tok)
             toks.append(tok)
-    if len(toks) == blanks:
+    if not labels and all(t[KIND] == "blank" for t in toks):
         return None     # nothing but blank cells (or a cell of nothing but <br>)
     first = toks[0]
     if (labels and first[KIND] == "num" and len(toks) > 1 and toks[1] is labels[0]
