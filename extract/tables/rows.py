@@ -32,11 +32,12 @@ the kind is num or run; ``unit`` is a unit printed in the cell (``12.5万元``).
 A plain tuple, not a named tuple: a report has ~400, and a named tuple is built by a call of
 ``tuple.__new__`` (a plain one by one instruction), which was 40 % of tokenising a row."""
 TEXT, SPAN, KIND, VALUE, UNIT = range(5)
-# a token's value, span and kind, read in C over a row's tokens (``value_of(t)`` is
+# a token's value, span, kind and text, read in C over a row's tokens (``value_of(t)`` is
 # ``common.token_value(t)``: only num and run tokens carry a value)
 value_of = itemgetter(VALUE)
 span_of = itemgetter(SPAN)
 kind_of = itemgetter(KIND)
+text_of = itemgetter(TEXT)
 
 
 class Row(NamedTuple):
@@ -190,7 +191,7 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
     else:
         span = cells[-1][1]   # a grid row's span has always been its last cell's; kept as it was
     label = (_folded(labels[0][TEXT]) or _fold_label(labels[0][TEXT]) if len(labels) == 1
-             else fold("".join([t[TEXT] for t in labels])))
+             else fold("".join(map(text_of, labels))))
     return _new_tuple(Row, (tuple(labels), tuple(vals), span, grid, label, not grid and len(cells) == 1))
 
 
