@@ -135,7 +135,7 @@ def extract_command(
     except OSError as e:
         die(f"{e.filename or out}: cannot write output ({e.strerror or e})", EXIT_BATCH)
     done = {os.path.abspath(r["path"]): r["id"] for r in writer.resumed_records if r["path"]}
-    todo = [p for p in files if os.path.abspath(p) not in done]
+    todo = [p for p in files if os.path.abspath(p) not in done] if done else files
     ids = batch_ids(todo, existing={r["path"]: r["id"] for r in writer.resumed_records if r["path"]})
     # each record as the bytes that are written, encoded in the worker that parsed it
     records = iter_batch_map(writer.encoder(), todo, jobs=jobs,
