@@ -445,3 +445,13 @@ def test_one_cell_per_line_reads_like_the_table(stem):
         assert rec.value(t) == base.value(t), t
     assert sorted(f.check for f in rec.findings if f.severity != "info") == \
         sorted(f.check for f in base.findings if f.severity != "info")
+
+
+# -- message texts -----------------------------------------------------------------
+
+@pytest.mark.parametrize("values", [[0, 1, 999], [1000, -1, 12], [1.0, True, False, -0.0], [2.5, None, 7],
+                                    [10 ** 20, 3.0e20, 0], []])
+def test_a_rows_values_are_written_as_each_value_is(values):
+    # the looked-up texts of small counts are what _fmt writes, for values equal to them too (1.0, True)
+    from extract.tables.common import _fmt, _fmt_values
+    assert _fmt_values(values) == ", ".join(map(_fmt, values))

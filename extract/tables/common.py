@@ -102,6 +102,17 @@ def _fmt(v) -> str:
     return "null" if v is None else (str(int(v)) if float(v).is_integer() else f"{v:g}")
 
 
+_SMALL_INT_TEXT = {i: str(i) for i in range(1000)}
+"""The text ``_fmt`` gives each of the counts a row mostly holds. A value equal to one of them (a whole
+float, a bool) is written the same by ``_fmt`` (``str(int(v))``), so it may be looked up too."""
+
+
+def _fmt_values(values: list) -> str:
+    """``", ".join(map(_fmt, values))``: the texts of small counts are looked up in C."""
+    texts = list(map(_SMALL_INT_TEXT.get, values))
+    return ", ".join(texts if None not in texts else map(_fmt, values))
+
+
 _BASIS = {
     "identities": ("warning", "exactly one reading satisfies the identities and was used"),
     "row": ("warning", "the table breaks its identities under every reading, but exactly one reading "
@@ -126,7 +137,7 @@ def irregular_finding(table: TableName, irr: Irregular, label: str, resolved: bo
             names = ", ".join(d.split(".")[-1] for d in derived)
             extra = (f"; {len(derived)} cell(s) not printed in the source, derived from the identities "
                      f"(the reading used places the gap at {names})")
-        read = f" ({', '.join(map(_fmt, map(values.__getitem__, irr.columns)))})" if values else ""
+        read = f" ({_fmt_values(list(map(values.__getitem__, irr.columns)))})" if values else ""
         severity, how = _BASIS[basis]
         return Finding(check=check, severity=severity, table=table, cells=cells,  # type: ignore[arg-type]
                        message=f"row {label}: {what}; {how}{read}{extra}")
