@@ -276,7 +276,9 @@ def test_property_spans_slice_back(text, fmt):
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=st.characters(codec="gb18030", exclude_categories=("Cs", "Cc")), min_size=1, max_size=80)
-       .filter(lambda s: s.strip()))
+       # a leading U+FEFF encodes as UTF-8's byte-order mark, which the reader drops as one
+       # (test_utf8_bom_is_stripped): such a text cannot come back as it was
+       .filter(lambda s: s.strip() and not s.startswith("\ufeff")))
 def test_property_utf8_round_trip(text):
     decoded, enc = decode_bytes(text.encode("utf-8"))
     assert decoded == text and enc == "utf-8"
