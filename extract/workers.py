@@ -8,6 +8,7 @@ imports then run side by side on two cores instead of one after the other.
 from __future__ import annotations
 
 import atexit
+import os
 
 DEFAULT_FILE_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_LIMIT_MB = 2048
@@ -31,7 +32,41 @@ def context():
     ctx.set_forkserver_preload(list(WORKER_MODULES))   # before the forkserver starts, else no effect
     if not _STOP_AT_EXIT:
         _STOP_AT_EXIT.append(atexit.register(stop_forkserver))
+    _start_forkserver()
     return ctx
+
+
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+"""The folder this process imported the ``extract`` package from."""
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver (if it is not running) so that it imports this process's ``extract``.
+
+    The forkserver is a new interpreter run with ``-c``, so the current folder comes first on its
+    path, and Python 3.11's forkserver never takes the starting process's ``sys.path`` (its ``main``
+    ignores the one it is given): run from a folder holding another ``extract`` package, the
+    workers would parse with that one. So it starts with ``PYTHONSAFEPATH`` (no current folder)
+    and, unless it is an installed package's, the folder of this process's package first on
+    ``PYTHONPATH``. The workers take this
+    process's own environment back (``batch._init_worker``), so nothing else sees the change."""
+    import site
+    from multiprocessing import forkserver
+    keys = ("PYTHONSAFEPATH", "PYTHONPATH")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ["PYTHONSAFEPATH"] = "1"
+    # an installed package's folder (site-packages) is on the new interpreter's path already, and put
+    # first it would come before the standard library
+    if _PACKAGE_ROOT not in {*site.getsitepackages(), site.getusersitepackages()}:
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, saved["PYTHONPATH"]) if p)
+    try:
+        forkserver.ensure_running()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 _STOP_AT_EXIT: list = []
@@ -53,7 +88,4 @@ def start_workers_early(jobs: int, narrative: str | None) -> None:
     parsing code while this process does its own start-up (the CLI: importing, scanning folders,
     opening its outputs), and the batch's workers are then up at once."""
     if jobs > 1 and narrative in ("rules", "none", None):
-        ctx = context()
-        if ctx.get_start_method() == "forkserver":
-            from multiprocessing import forkserver
-            forkserver.ensure_running()
+        context()   # which starts the forkserver

@@ -259,3 +259,30 @@ def test_a_broken_pebble_pool_is_replaced_and_no_file_is_lost(tmp_path, monkeypa
     monkeypatch.setattr(PoolManager, "find_expired_task", lookup_lost_once)
     run_with_crashes(tmp_path, monkeypatch, 16, {5})           # every file's record, the crash as E900
     assert broke, "the pool was not broken: the test did not exercise the path"
+
+
+def test_workers_parse_with_the_package_the_cli_imported_not_one_in_the_current_folder(tmp_path):
+    """The workers' forkserver is a new interpreter run with ``-c``, which puts the current folder first
+    on its path: run from a folder holding another ``extract`` package, it must still import the
+    CLI's (``extract.workers._start_forkserver``)."""
+    here = tmp_path / "cwd"
+    (here / "extract").mkdir(parents=True)
+    mark = tmp_path / "decoy-imported"
+    (here / "extract" / "__init__.py").write_text(
+        "import os\nopen(os.environ['XXGK_DECOY_MARK'], 'w').close()\nraise ImportError('decoy extract')\n",
+        encoding="utf-8")
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i in range(3):
+        shutil.copyfile(REPO / "eval" / "samples" / "002_jiaozuo_szfb_2025.txt", inp / f"{i}.txt")
+    # the CLI from a script in a folder of its own: its path starts there, not at the current folder
+    launcher = tmp_path / "bin" / "run_xxgk.py"
+    launcher.parent.mkdir()
+    launcher.write_text("from extract.cli import main\nif __name__ == '__main__':\n    main()\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, str(launcher), "extract", str(inp), "-o", str(out), "--jobs", "2",
+                           "--no-duckdb", "-q"], cwd=here, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "XXGK_DECOY_MARK": str(mark)})
+    assert proc.returncode == 0, proc.stderr
+    assert not mark.exists(), "a worker process imported the extract package of the current folder"
+    assert [r["status"] for r in read_records(out / "records.jsonl")] == ["ok"] * 3
