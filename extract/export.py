@@ -614,7 +614,7 @@ def _csv_field(v: Any) -> str:
     blank), in quotes (its quotes doubled) if it has a comma, a quote or a line break."""
     if v is None:
         return ""
-    text = ("'" + v if v.startswith(_FORMULA_START) else v) if isinstance(v, str) else str(v)
+    text = str(_safe(v))
     if "," in text or '"' in text or "\r" in text or "\n" in text:
         return '"' + text.replace('"', '""') + '"'
     return text

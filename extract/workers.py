@@ -48,8 +48,8 @@ def _start_forkserver() -> None:
     ignores the one it is given): run from a folder holding another ``extract`` package, the
     workers would parse with that one. So it starts with ``PYTHONSAFEPATH`` (no current folder)
     and, unless it is an installed package's, the folder of this process's package first on
-    ``PYTHONPATH``. The workers take this
-    process's own environment back (``batch._init_worker``), so nothing else sees the change."""
+    ``PYTHONPATH``. The workers take this process's own environment back (``batch._init_worker``),
+    so nothing else sees the change."""
     import site
     from multiprocessing import forkserver
     keys = ("PYTHONSAFEPATH", "PYTHONPATH")

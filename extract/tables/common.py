@@ -16,8 +16,6 @@ def token_value(t: Tok) -> Value:
     return t[VALUE] if t[KIND] in ("num", "run") else None
 
 
-
-
 def run_token(toks: list[Tok], m: int) -> Tok | None:
     """The single run of digits a row's cells ran together into, if that is what the row holds."""
     if m < 2 or len(toks) != 1:
