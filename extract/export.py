@@ -139,6 +139,7 @@ class _Columns:
         self.codebook_by_key = {r["key"]: r for r in self.codebook}
         self.labels = {c.key: c.label for c, _ in cells}
         self.index = {k: i for i, k in enumerate(self.values)}
+        self.shapes: dict[tuple, tuple] = {}      # ``row_cells`` of the row shapes seen
         # where a record's table rows go in ``values`` (``_table_values``): {table: {row: RowPlace}}
         self.places: dict[str, dict[str, _RowPlace]] = {t: {} for t in TABLE_NAMES}
         start = 0
@@ -152,6 +153,22 @@ class _Columns:
                 p = p._replace(columns=p.columns | set(cols), runs=(*p.runs, (cols, get, start, start + len(cols))))
             self.places[table][row] = p
             start += len(cols)
+
+    def row_cells(self, shape: tuple) -> tuple[tuple[str, ...] | None, tuple[int | None, ...], bool]:
+        """A table row's shape ``(table, row, *columns)`` → its cells' dotted keys, their codebook
+        positions (``None`` where unknown) and whether every one is known; ``(None, (), False)`` for
+        a key with a dot or that is not a string (flattening could make one key of two). Kept in
+        ``shapes``: the rows' shapes are the templates' (a few dozen), not the reports'."""
+        table, row, *cols = shape
+        if not all(isinstance(k, str) and "." not in k for k in (row, *cols)):
+            cells: tuple = (None, (), False)
+        else:
+            keys = tuple(f"{table}.{row}.{k}" for k in cols)
+            places = tuple(map(self.index.get, keys))
+            cells = (keys, places, None not in places)
+        if len(self.shapes) < 4096:
+            self.shapes[shape] = cells
+        return cells
 
 
 class _RowPlace(NamedTuple):
@@ -381,22 +398,27 @@ def cell_rows(record: Record | Mapping) -> list[tuple]:
 STAGED_ROWS = "rows.jsonl"
 
 
-def staged_line(record: Mapping, report: Mapping, flat: Mapping[str, Any], *, plain_floats: bool = False) -> bytes:
+def staged_line(record: Mapping, report: Mapping, flat: Callable[[], Mapping[str, Any]], *,
+                plain_floats: bool = False) -> bytes:
     """One JSON line (UTF-8) holding a record's rows of every long table, for ``extract.store`` to load.
 
-    ``report`` and ``flat`` are the record's ``reports.csv`` row and its flattened values;
-    ``plain_floats`` as in ``json_bytes`` (the line's floats are the record's). Cells
-    go as parallel lists (codebook index, value, span): one ``json.dumps`` per record instead of a
-    CSV row per cell keeps the data outputs nearly free while a batch runs.
+    ``report`` is the record's ``reports.csv`` row, and ``flat()`` its flattened values (asked for
+    only where a table is not rows of values); ``plain_floats`` as in ``json_bytes`` (the line's
+    floats are the record's). Cells go as parallel lists (codebook index, value, span): one
+    ``json.dumps`` per record instead of a CSV row per cell keeps the data outputs nearly free
+    while a batch runs.
     """
-    index = _columns().index
     d = record
     src = d.get("source") or {}
     rep = {c: (src.get(c) if c in ("sha256", "format", "bytes") else d.get("seconds") if c == "seconds"
                else report.get(c)) for c, _ in REPORT_TABLE_COLUMNS}
     spans = d.get("spans") or {}
-    keys = [k for k in flat if k in index]     # the values the record has, blanks included
-    cells = {"i": [index[k] for k in keys], "v": [flat[k] for k in keys], "sp": [spans.get(k) for k in keys]}
+    cells = _staged_cells(d, spans)
+    if cells is None:
+        index = _columns().index
+        values = flat()
+        keys = [k for k in values if k in index]     # the values the record has, blanks included
+        cells = {"i": [index[k] for k in keys], "v": [values[k] for k in keys], "sp": [spans.get(k) for k in keys]}
     findings = [{"seq": i, "check": f.get("check"), "table_key": f.get("table"), "severity": f.get("severity"),
                  "cells": ";".join(f.get("cells") or ()), "expected": f.get("expected"), "actual": f.get("actual"),
                  "message": f.get("message")} for i, f in enumerate(d.get("findings") or [])]
@@ -418,6 +440,58 @@ def staged_line(record: Mapping, report: Mapping, flat: Mapping[str, Any], *, pl
                        "narrative_items": items, "channels": channels}, exact=False, plain_floats=plain_floats)
 
 
+def _staged_cells(d: Mapping, spans: Mapping) -> dict[str, list] | None:
+    """The cells of ``staged_line``: each value the record's tables hold that the codebook knows, in
+    the order of ``_flat_values(d)`` (blanks included), as parallel lists of codebook position,
+    value and span; read row by row from the nested tables with each row's dotted keys and
+    positions looked up once per row shape (``_Columns.row_cells``), where flattening made a dotted
+    key per cell. ``None`` where a table is not rows of plain values (a dict deeper than schema.md's
+    two levels, a key with a dot): the caller then looks each flattened key up."""
+    c = _columns()
+    row_cells = c.shapes
+    span = spans.get
+    pos: list = []
+    vals: list = []
+    sps: list = []
+    for table in TABLE_NAMES:
+        t = d.get(table)
+        if t is None:
+            continue
+        if t.__class__ is not dict:
+            return None
+        for row, v in t.items():
+            if v.__class__ is dict:
+                shape = (table, row, *v)
+                cells = row_cells.get(shape)
+                if cells is None:
+                    cells = c.row_cells(shape)
+                keys, places, every = cells
+                if keys is None or not _LEAF_TYPES.issuperset(map(type, v.values())):
+                    return None
+                if every:
+                    pos += places
+                    vals += v.values()
+                    sps += map(span, keys)
+                else:
+                    for k, p, x in zip(keys, places, v.values()):
+                        if p is not None:
+                            pos.append(p)
+                            vals.append(x)
+                            sps.append(span(k))
+            elif isinstance(v, dict) or not isinstance(row, str) or "." in row:
+                return None
+            else:
+                k = f"{table}.{row}"
+                p = c.index.get(k)
+                if p is not None:
+                    pos.append(p)
+                    vals.append(v)
+                    sps.append(span(k))
+    return {"i": pos, "v": vals, "sp": sps}
+
+
+# the values a row of leaves holds (a dict among them is deeper than schema.md's two levels)
+_LEAF_TYPES = frozenset({int, float, str, bool, type(None), list})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -569,7 +643,7 @@ def encode_record(record: Record | Mapping, *, include_text: bool = False, data:
     return EncodedRecord(
         jsonl=json_bytes(d, plain_floats=plain), reports=reports, findings=findings,
         errors=_csv_bytes([list(map(e.__getitem__, ERROR_COLUMNS))]) if e is not None else b"",
-        staged=staged_line(d, dict(zip(REPORT_META_COLUMNS, meta)), _flat_values(d), plain_floats=plain)
+        staged=staged_line(d, dict(zip(REPORT_META_COLUMNS, meta)), partial(_flat_values, d), plain_floats=plain)
         if data else None,
         n_findings=n_findings, brief=brief_of(d))
 

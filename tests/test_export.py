@@ -189,7 +189,8 @@ cells = st.sampled_from([
     ("active_disclosure", "licensing_decisions", None), ("active_disclosure", "regulations", "issued"),
     ("applications", "new_received", "no_such_column"), ("applications", "no_such_row", "total"),
     ("applications", "no_such_row", None), ("active_disclosure", "licensing_decisions", "total"),
-    ("review_litigation", "administrative_review", None)])
+    ("review_litigation", "administrative_review", None), ("applications", "new.received", "total"),
+    ("applications", "new_received", "a.b")])
 leaves = numbers | chinese | st.sampled_from(["=1+1", "-2", "a,b", 'say "x"', "two\nlines"]) | st.booleans() \
     | st.lists(st.integers(0, 9), max_size=2) | st.dictionaries(st.sampled_from(["x", "total"]), floats, max_size=2)
 
@@ -216,6 +217,8 @@ def test_encoded_record_is_the_flattened_record_written_by_csv_and_json(placed, 
             t[row][col] = leaf
     if whole_table is not None:
         d["review_litigation"] = whole_table
+    d["spans"] = {f"{table}.{row}" + (f".{col}" if col else ""): [n, n + 1]
+                  for n, ((table, row, col), _) in enumerate(placed)}
 
     def written(rows):
         buf = io.StringIO(newline="")
@@ -226,6 +229,15 @@ def test_encoded_record_is_the_flattened_record_written_by_csv_and_json(placed, 
     assert e.reports == written([[spreadsheet_safe(report_row(d))[c] for c in REPORT_COLUMNS]])
     assert e.findings == written([[spreadsheet_safe(r)[c] for c in FINDING_COLUMNS] for r in finding_rows(d)])
     assert e.jsonl == (json_text(d) + "\n").encode("utf-8")
+    # the long tables' cells for DuckDB: the codebook's keys among the flattened record's, in its order
+    from extract.export import _columns, _flat_values, _staged_cells
+    index, flat, spans = _columns().index, _flat_values(d), d.get("spans") or {}
+    keys = [k for k in flat if k in index]
+    cells = _staged_cells(d, spans)
+    assert cells is None or repr(cells) == repr({"i": [index[k] for k in keys], "v": [flat[k] for k in keys],
+                                                 "sp": [spans.get(k) for k in keys]})
+    staged = json.loads(encode_record(d, data=True).staged)["cells"]
+    assert staged["i"] == [index[k] for k in keys] and staged["sp"] == [spans.get(k) for k in keys]
 
 
 @settings(max_examples=300, deadline=None)
