@@ -40,6 +40,8 @@ from .tables.template import TEMPLATES, TemplateSpec, all_value_cells
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .store import Database
+
 CSV_ENCODING = "utf-8-sig"
 RECORDS = "records.jsonl"
 REPORTS = "reports.csv"
@@ -727,6 +729,7 @@ class OutputWriter:
         self.resumed = 0                 # records carried over from an earlier run
         self.resumed_records: list[dict] = []
         self._files: dict[str, IO[bytes]] = {}     # binary: records arrive encoded (``encode_record``)
+        self._database: Database | None = None      # the data outputs, made ready as the batch runs
         self._committed = False
 
     @property
@@ -765,7 +768,9 @@ class OutputWriter:
                 f.write(b"\xef\xbb\xbf" + _csv_bytes([list(cols)]))
             self._files[name] = f
         if self.data:
-            _preload_duckdb()
+            from .store import Database
+
+            self._database = Database(self.outdir, duckdb=self.duckdb, parquet=self.parquet)
             self._stage.mkdir(exist_ok=True)
             self._files[STAGED_ROWS] = (self._stage / STAGED_ROWS).open(mode)
 
@@ -862,24 +867,32 @@ class OutputWriter:
         for f in self._files.values():
             f.close()
         self._files.clear()
+        database, self._database = self._database, None
+        if database is not None:
+            database.close()
 
     def commit(self) -> dict[str, Path]:
         """Flush, fsync, build the data outputs and move every temporary file to its final name."""
         for f in self._files.values():
             f.flush()
             os.fsync(f.fileno())
-        self._close()
-        final: dict[str, Path] = {}
-        staged: list[tuple[Path, Path]] = []
-        cb = self._tmp(CODEBOOK)
-        with cb.open("w", encoding=CSV_ENCODING, newline="") as f:
-            w = csv.DictWriter(f, fieldnames=CODEBOOK_COLUMNS)
-            w.writeheader()
-            w.writerows(spreadsheet_safe(r) for r in codebook())
-        staged.append((cb, self.outdir / CODEBOOK))
-        if self.data:
-            from . import store
-            staged += store.build(self._stage, self.outdir, duckdb=self.duckdb, parquet=self.parquet)
+        database, self._database = self._database, None
+        try:
+            self._close()
+            final: dict[str, Path] = {}
+            staged: list[tuple[Path, Path]] = []
+            cb = self._tmp(CODEBOOK)
+            with cb.open("w", encoding=CSV_ENCODING, newline="") as f:
+                w = csv.DictWriter(f, fieldnames=CODEBOOK_COLUMNS)
+                w.writeheader()
+                w.writerows(spreadsheet_safe(r) for r in codebook())
+            staged.append((cb, self.outdir / CODEBOOK))
+            if database is not None:
+                staged += database.build(self._stage / STAGED_ROWS)
+        except BaseException:
+            if database is not None:
+                database.close()
+            raise
         for name in OUTPUT_FILES:
             staged.append((self._tmp(name), self.outdir / name))
         built = {dest.name for _, dest in staged}
@@ -907,19 +920,6 @@ class OutputWriter:
                 pass
         if self._stage.exists():
             shutil.rmtree(self._stage)
-
-
-def _preload_duckdb() -> None:
-    """Import duckdb in a background thread while the batch starts (workers loading their models leave
-    this process idle), so the commit does not pay for the import at the end."""
-    import threading
-
-    def load() -> None:
-        try:
-            import duckdb  # noqa: F401
-        except ImportError:
-            pass
-    threading.Thread(target=load, name="xxgk-duckdb-import", daemon=True).start()
 
 
 def has_checkpoint(outdir: str | os.PathLike) -> bool:

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 from .errors import ConfigError
-from .export import CODEBOOK_COLUMNS, LONG_TABLES, STAGED_ROWS, codebook
+from .export import CODEBOOK_COLUMNS, LONG_TABLES, codebook
 
 DATABASE = "xxgk.duckdb"
 PARQUET_DIR = "parquet"
@@ -65,77 +66,132 @@ def _select(cols, src: str) -> str:
                      for c, t in cols if c != "report_id")
 
 
-def load(con, stage: str | os.PathLike) -> None:
-    """Create the tables and views in ``con`` from the staged rows (``export.staged_line``) of ``stage``."""
-    path = Path(stage) / STAGED_ROWS
-    columns = {"report": _struct(LONG_TABLES["reports"], skip=()),
-               "cells": "STRUCT(i BIGINT[], v DOUBLE[], sp BIGINT[][])",
-               **{t: _struct(LONG_TABLES[t]) + "[]" for t in ("findings", "narrative_items", "channels")}}
-    spec = ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in columns.items())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_json({_lit(str(path))}, "
-                f"format = 'newline_delimited', columns = {{{spec}}}, maximum_object_size = 268435456)")
+# the staged line's fields and their types (``export.staged_line``)
+_STAGED = {"report": _struct(LONG_TABLES["reports"], skip=()),
+           "cells": "STRUCT(i BIGINT[], v DOUBLE[], sp BIGINT[][])",
+           **{t: _struct(LONG_TABLES[t]) + "[]" for t in ("findings", "narrative_items", "channels")}}
+
+
+def _table_selects() -> dict[str, str]:
+    """Each table's rows, from the temporary table ``staged`` of staged lines."""
+    out = {"reports": f"SELECT {_select(LONG_TABLES['reports'], 'report')} FROM staged",
+           # the values, compact (a codebook position per cell); the view ``cells`` adds the key and label columns
+           "cell_values": """SELECT report_id, position, value, sp[1] AS span_start, sp[2] AS span_end
+        FROM (SELECT report.id AS report_id, unnest(cells.i) AS position, unnest(cells.v) AS value,
+                     unnest(cells.sp) AS sp FROM staged)"""}
+    for t in ("findings", "narrative_items", "channels"):
+        extra = (", CASE WHEN x.cells IS NULL THEN [] ELSE string_split(x.cells, ';') END AS cell_keys"
+                 if t == "findings" else "")
+        out[t] = f"""SELECT report_id, {_select(LONG_TABLES[t], 'x')}{extra}
+            FROM (SELECT report.id AS report_id, unnest({t}) AS x FROM staged)"""
+    return out
+
+
+def create(con) -> None:
+    """The tables (empty), the codebook and the views in ``con``: what does not depend on the rows."""
+    con.execute("CREATE OR REPLACE TEMP TABLE staged (" + ", ".join(f"{_q(k)} {v}" for k, v in _STAGED.items()) + ")")
     # the codebook's columns as list parameters: a few ms, where one INSERT of ~230 rows of literals
     # took DuckDB ~30 ms to parse
     rows = codebook()
     cols = ", ".join(f"unnest(${i + 2})::VARCHAR AS {_q(c)}" for i, c in enumerate(CODEBOOK_COLUMNS))
     con.execute(f"CREATE OR REPLACE TABLE codebook AS SELECT unnest($1)::BIGINT AS position, {cols}",
                 [list(range(len(rows))), *([r[c] for r in rows] for c in CODEBOOK_COLUMNS)])
-    con.execute(f"CREATE OR REPLACE TABLE reports AS SELECT {_select(LONG_TABLES['reports'], 'report')} FROM staged")
-    # the values, compact (a codebook position per cell); the view ``cells`` adds the key and label columns
-    con.execute("""CREATE OR REPLACE TABLE cell_values AS
-        SELECT report_id, position, value, sp[1] AS span_start, sp[2] AS span_end
-        FROM (SELECT report.id AS report_id, unnest(cells.i) AS position, unnest(cells.v) AS value,
-                     unnest(cells.sp) AS sp FROM staged)""")
     cb = ", ".join(f"cb.{_q(c)}" for c in ("table_key", "row_key", "column_key", "key"))
-    con.execute(f"""CREATE OR REPLACE VIEW cells AS
+    for table, select in _table_selects().items():
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
+        if table == "cell_values":
+            con.execute(f"""CREATE OR REPLACE VIEW cells AS
         SELECT v.report_id, {cb}, v.value, v.span_start, v.span_end, cb.label
         FROM cell_values v JOIN codebook cb ON cb.position = v.position""")
-    for t in ("findings", "narrative_items", "channels"):
-        extra = (", CASE WHEN x.cells IS NULL THEN [] ELSE string_split(x.cells, ';') END AS cell_keys"
-                 if t == "findings" else "")
-        con.execute(f"""CREATE OR REPLACE TABLE {t} AS
-            SELECT report_id, {_select(LONG_TABLES[t], 'x')}{extra}
-            FROM (SELECT report.id AS report_id, unnest({t}) AS x FROM staged)""")
-    con.execute("DROP TABLE staged")
     con.execute(wide_view_sql())
     from .indicators import create_views
     create_views(con)
 
 
-def build(stage: str | os.PathLike, outdir: str | os.PathLike, *, duckdb: bool = True,
-          parquet: bool = False) -> list[tuple[Path, Path]]:
-    """Build the database and/or Parquet files under temporary names: ``[(temporary, final), ...]``."""
-    import duckdb as ddb
+def load(con, rows: str | os.PathLike) -> None:
+    """Add the staged lines (``export.staged_line``) of the file ``rows`` to the tables made by ``create``."""
+    spec = ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in _STAGED.items())
+    con.execute(f"INSERT INTO staged SELECT * FROM read_json({_lit(str(rows))}, "
+                f"format = 'newline_delimited', columns = {{{spec}}}, maximum_object_size = 268435456)")
+    for table, select in _table_selects().items():
+        con.execute(f"INSERT INTO {table} {select}")
+    con.execute("DROP TABLE staged")
 
-    outdir = Path(outdir)
-    staged: list[tuple[Path, Path]] = []
-    db_tmp = outdir / f".{DATABASE}.partial"
-    for p in (db_tmp, Path(str(db_tmp) + ".wal")):
-        if p.exists():
-            p.unlink()
-    con = ddb.connect(str(db_tmp) if duckdb else ":memory:")
-    try:
-        # one transaction: each statement on its own would be a commit, and each commit syncs the
-        # write-ahead log to disk (10 syncs fewer, ~0.05 s of a one-report run on this machine)
-        con.begin()
-        load(con, stage)
-        con.commit()
-        if parquet:
-            pq_tmp = outdir / f".{PARQUET_DIR}.partial"
-            if pq_tmp.exists():
-                shutil.rmtree(pq_tmp)
-            pq_tmp.mkdir()
-            for t in PARQUET_TABLES:
-                con.execute(f"COPY (SELECT * FROM {t}) TO {_lit(str(pq_tmp / (t + '.parquet')))} (FORMAT parquet)")
-            staged.append((pq_tmp, outdir / PARQUET_DIR))
-        con.execute("CHECKPOINT")
-    finally:
+
+class Database:
+    """The database (and/or Parquet files) a batch writes, made ready while the batch runs.
+
+    A thread imports duckdb, opens the database under a temporary name and creates the empty
+    tables, the codebook and the views (``create``) as soon as the writer opens, while the workers
+    start; ``build`` then adds the staged rows and completes the outputs. A one-report run used to
+    wait ~0.1 s at its end for what does not depend on its rows. ``close`` gives up (an aborted
+    or interrupted batch) and removes what was written.
+    """
+
+    def __init__(self, outdir: str | os.PathLike, *, duckdb: bool = True, parquet: bool = False) -> None:
+        self.outdir = Path(outdir)
+        self.duckdb, self.parquet = duckdb, parquet
+        self._tmp = self.outdir / f".{DATABASE}.partial"
+        self._con = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._create, name="xxgk-duckdb", daemon=True)
+        self._thread.start()
+
+    def _create(self) -> None:
+        try:
+            import duckdb as ddb
+
+            self._remove()
+            self._con = ddb.connect(str(self._tmp) if self.duckdb else ":memory:")
+            # one transaction: each statement on its own would be a commit, and each commit syncs the
+            # write-ahead log to disk
+            self._con.begin()
+            create(self._con)
+        except BaseException as e:      # raised by ``build``, in the writer's thread
+            self._error = e
+
+    def _remove(self) -> None:
+        for p in (self._tmp, Path(str(self._tmp) + ".wal")):
+            if p.exists():
+                p.unlink()
+
+    def build(self, rows: str | os.PathLike) -> list[tuple[Path, Path]]:
+        """Add the staged lines of the file ``rows``, write the outputs under temporary names and
+        close: ``[(temporary, final), ...]``."""
+        self._thread.join()
+        if self._error is not None:
+            self.close()
+            raise self._error
+        con = self._con
+        staged: list[tuple[Path, Path]] = []
+        try:
+            load(con, rows)
+            con.commit()
+            if self.parquet:
+                pq_tmp = self.outdir / f".{PARQUET_DIR}.partial"
+                if pq_tmp.exists():
+                    shutil.rmtree(pq_tmp)
+                pq_tmp.mkdir()
+                for t in PARQUET_TABLES:
+                    con.execute(f"COPY (SELECT * FROM {t}) TO {_lit(str(pq_tmp / (t + '.parquet')))} (FORMAT parquet)")
+                staged.append((pq_tmp, self.outdir / PARQUET_DIR))
+            con.execute("CHECKPOINT")
+        except BaseException:
+            self.close()
+            raise
+        self._con = None
         con.close()
-    if duckdb:
-        staged.insert(0, (db_tmp, outdir / DATABASE))
-    elif db_tmp.exists():
-        db_tmp.unlink()
-    return staged
+        if self.duckdb:
+            staged.insert(0, (self._tmp, self.outdir / DATABASE))
+        return staged
+
+    def close(self) -> None:
+        """Stop, and remove the database under construction."""
+        self._thread.join()
+        con, self._con = self._con, None
+        if con is not None:
+            con.close()
+        self._remove()
 
 
 def connect(outdir_or_db: str | os.PathLike, *, read_only: bool = True):

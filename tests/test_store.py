@@ -208,3 +208,33 @@ def test_a_run_without_data_outputs_removes_stale_ones(batch, tmp_path):
                                "--narrative", "none", "--no-duckdb", "--force", "-q"]).exit_code == 0
     assert not (out / "xxgk.duckdb").exists() and not (out / "parquet").exists()
     assert json.loads((out / "records.jsonl").read_text(encoding="utf-8"))["id"] == "002_jiaozuo_szfb_2025"
+
+
+def test_a_batch_left_without_commit_leaves_no_database_and_keeps_the_old_one(batch, tmp_path):
+    """The database is opened and its tables made while the batch runs (``store.Database``): a batch
+    that fails, or is interrupted, before its commit leaves no half-built database beside the
+    outputs, and the earlier complete one as it was."""
+    one = parse_file(SAMPLES / "002_jiaozuo_szfb_2025.txt", narrative="none").to_dict(include_text=False)
+    out = tmp_path / "o"
+    with OutputWriter(out, duckdb=True, parquet=True) as w:
+        w.write(one)
+        w.commit()
+    before = (out / "xxgk.duckdb").read_bytes()
+    for stop in (RuntimeError, KeyboardInterrupt):
+        with pytest.raises(stop):
+            with OutputWriter(out, duckdb=True, parquet=True) as w:
+                w.write_all([one, one])
+                raise stop()
+        assert (out / "xxgk.duckdb").read_bytes() == before
+        assert not [p.name for p in out.iterdir() if "duckdb" in p.name and p.name != "xxgk.duckdb"]
+        assert not (out / ".parquet.partial").exists()
+    # a database that cannot be written is the commit's error, and leaves nothing half-built
+    w = OutputWriter(out, duckdb=True)
+    w.open()
+    w.write(one)
+    w._files["rows.jsonl"].write(b"{not json\n")      # a staged line DuckDB cannot read
+    with pytest.raises(duckdb.Error):
+        w.commit()
+    w.abort()
+    assert (out / "xxgk.duckdb").read_bytes() == before
+    assert not [p.name for p in out.iterdir() if "duckdb" in p.name and p.name != "xxgk.duckdb"]
