@@ -1,9 +1,10 @@
 """The staged long tables → a DuckDB database (``xxgk.duckdb``) and Parquet files (``parquet/``).
 
-``extract.export.OutputWriter`` stages one CSV per table while a batch runs; on commit
-``build`` loads them into DuckDB with explicit types (``BIGINT`` counts, ``DOUBLE`` money,
-``NULL`` for a blank) and writes the database and/or one Parquet file per table, all under
-temporary names that the writer moves into place with the other outputs.
+``extract.export.OutputWriter`` stages each record's rows of every table as a JSON line while a
+batch runs, and a ``Database`` (made ready meanwhile) loads them on commit with explicit types
+(``BIGINT`` counts, ``DOUBLE`` money, ``NULL`` for a blank) and writes the database and/or one
+Parquet file per table, all under temporary names that the writer moves into place with the
+other outputs.
 
 Tables: ``reports`` (a row per report), ``cell_values`` (a row per table value: report_id, codebook
 position, value, span), ``findings``, ``narrative_items``, ``channels``, ``codebook``. Views:
