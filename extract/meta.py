@@ -10,7 +10,7 @@ from operator import ne
 
 from .sections import BODY_SUFFIX
 from .tables.template import detect
-from .textnorm import fold, fold_text
+from .textnorm import fold, fold_span, line_folds, span_folds
 from .types import Document, Meta, Sections
 
 TITLE_CUE = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,6}(?:工作)?(?:年度)?报告")
@@ -51,20 +51,16 @@ def _title(doc: Document) -> tuple[str, tuple[int, int]] | None:
 
 
 def _first_lines(text: str, n: int) -> Iterator[tuple[str, int, int]]:
-    """The first ``n`` lines of ``text`` that are not empty once folded: (folded, start, end).
-
-    Line by line, as they are asked for: splitting the whole text would cost more than the rest."""
-    start = 0
-    while n > 0:
-        nl = text.find("\n", start)
-        end = len(text) if nl < 0 else nl
-        f = fold(text[start:end]).lstrip("#")
+    """The first ``n`` lines of ``text`` that are not empty once folded: (folded, start, end). The
+    section finder has folded every line already (``line_folds``)."""
+    _, lines, folds, starts = line_folds(text)
+    for f, line, start in zip(folds, lines, starts):
+        f = f.lstrip("#")
         if f:
-            yield f, start, end
+            yield f, start, start + len(line)
             n -= 1
-        if nl < 0:
-            return
-        start = nl + 1
+            if n == 0:
+                return
 
 
 _GENERIC_TITLE = re.compile(r"^(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告$")
@@ -88,15 +84,16 @@ def _clean_agency(a: str) -> str:
     return a.strip("《》“”\"'：:，, ")
 
 
-def _body_correction(agency: str, text: str) -> str:
-    """Where the title's name is an OCR misreading the body disagrees with, the body's spelling."""
+def _body_correction(agency: str, text: str, start: int) -> str:
+    """Where the title's name is an OCR misreading the body disagrees with, the body's spelling (the
+    body: ``text`` from ``start``)."""
     if len(agency) < 4:
         return agency
     # An agency already in folded form that the raw text names twice is named twice in the folded
     # text too, so most reports end here without folding their whole text (~0.5 ms a report).
-    if fold(agency) == agency and text.count(agency) >= 2:
+    if fold(agency) == agency and text.count(agency, start) >= 2:
         return agency
-    body = fold_text(text)
+    body = fold_span(text, start)
     if body.count(agency) >= 2:
         return agency
     L = len(agency)
@@ -119,17 +116,15 @@ def _body_correction(agency: str, text: str) -> str:
 def _published_on(doc: Document, sections: Sections, year: int | None) -> str | None:
     cands = []
     if sections.trailer:
-        cands.append(doc.text[sections.trailer[0]:sections.trailer[1]])
+        cands.append(sections.trailer)
     # the report's own date only: a crawler's header (发布时间: …) above its 正文 separator is the site's
     # the separator's pattern opens with ^: re would try it at every character, where a find of
     # its one literal tells most reports (which have none) at once
     sep = _CRAWLER_SEPARATOR.search(doc.text, 0, 4000) if doc.text.find("正文", 0, 4000) >= 0 else None
     start = sep.end() if sep else 0
-    head = doc.text[start:start + 400]
-    cands.append(head)
+    cands.append((start, min(start + 400, len(doc.text))))
     for chunk in cands:
-        for line in chunk.split("\n"):
-            f = fold(line)
+        for f in span_folds(doc.text, *chunk):
             m = _DATE.match(f)
             if m:
                 y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
@@ -164,6 +159,6 @@ def read_meta(doc: Document, sections: Sections) -> Meta:
         y = _YEAR.search(chunk)
         year = int(y.group(1)) if y else None
     if agency:
-        agency = _body_correction(agency, doc.text[span[1]:] if span else doc.text)
+        agency = _body_correction(agency, doc.text, span[1] if span else 0)
     return Meta(agency=agency, year=year, template=detect(doc, sections, year),
                 published_on=_published_on(doc, sections, year), agency_span=span)

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import cache
-from itertools import accumulate, compress
+from itertools import accumulate, compress, count
+from operator import add
 
-from .textnorm import fold, strip_enumerators
+from .textnorm import fold, line_folds, strip_enumerators
 from .types import Document, Section, SectionKey, Sections, Span
 
 MAX_HEADING = 48  # folded characters
@@ -70,22 +71,22 @@ class _Lines:
     """
 
     def __init__(self, text: str) -> None:
-        raws = text.split("\n")
-        folded = [f.lstrip("#") for f in map(fold, raws)]
+        _, raws, folds, starts = line_folds(text)
+        folded = [f.lstrip("#") for f in folds]
         self._raws = raws
         self._raw_index = list(compress(range(len(raws)), folded))   # each line's index in raws
-        self._raw_lens = list(accumulate(map(len, raws), initial=0))  # lengths of the raw lines before
+        self._raw_starts = starts                                     # offset of each raw line
         self.folded: list[str] = list(filter(None, folded))
         self.joined = "\n".join(self.folded)
-        self._joined_starts = list(accumulate((len(f) + 1 for f in self.folded), initial=0))
+        # where each line starts in joined: the lengths before it, and a "\n" each
+        self._joined_starts = list(map(add, accumulate(map(len, self.folded), initial=0), count()))
 
     def __len__(self) -> int:
         return len(self.folded)
 
     def start(self, i: int) -> int:
         """Offset in the text of line ``i``'s first character."""
-        k = self._raw_index[i]
-        return self._raw_lens[k] + k          # the raw lines before it, and their newlines
+        return self._raw_starts[self._raw_index[i]]
 
     def end(self, i: int) -> int:
         return self.start(i) + len(self._raws[self._raw_index[i]])

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate, count
+from operator import add
+from typing import NamedTuple
 
 _QUOTES = {"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
            "〔": "(", "〕": ")", "【": "[", "】": "]", "—": "-", "–": "-", "－": "-"}
@@ -60,6 +64,62 @@ def _straighten(s: str) -> str:
 # eval/): the cache pays there. Texts go through fold_text, so a batch that repeats one file is
 # not faster than a batch of different reports.
 fold = lru_cache(maxsize=65536)(fold_text)
+
+
+class LineFolds(NamedTuple):
+    """A text's lines (split at "\n") and the fold of each: see ``line_folds``."""
+
+    text: str
+    lines: list[str]
+    folds: list[str]          # fold of each line
+    starts: list[int]         # offset of each line's first character; then len(text) + 1
+
+
+_LAST_LINES: LineFolds | None = None
+
+
+def line_folds(text: str) -> LineFolds:
+    """``text``'s lines and their folds, remembered for the last text asked about: the section finder,
+    the meta reader and the template's detection each read the lines of one report, folded (and the
+    detection and the body's spelling check its sections folded whole, ``fold_span``), and folding
+    a text is most of what each of them costs.
+
+    One text is kept (the one the held ``LineFolds`` names: while it is held, no other text can be
+    that object), read and replaced as one object, so threads that parse side by side at worst
+    fold a text again."""
+    global _LAST_LINES
+    last = _LAST_LINES
+    if last is not None and last.text is text:
+        return last
+    lines = text.split("\n")
+    last = _LAST_LINES = LineFolds(text, lines, list(map(fold, lines)),
+                                   list(map(add, accumulate(map(len, lines), initial=0), count())))
+    return last
+
+
+def span_folds(text: str, start: int = 0, end: int | None = None) -> list[str]:
+    """``fold`` of each line of ``text[start:end]`` (split at "\n"), taken from ``line_folds(text)``
+    where the span holds the whole line."""
+    n = len(text)
+    if end is None:
+        end = n
+    if not 0 <= start <= end <= n:
+        return list(map(fold, text[start:end].split("\n")))
+    _, lines, folds, starts = line_folds(text)
+    i = bisect_right(starts, start) - 1       # the lines the span starts and ends in
+    j = bisect_right(starts, end) - 1
+    if i == j:
+        return [folds[i] if end - start == len(lines[i]) else fold(text[start:end])]
+    cut = end - starts[j]
+    return [folds[i] if start == starts[i] else fold(lines[i][start - starts[i]:]), *folds[i + 1:j],
+            folds[j] if cut == len(lines[j]) else fold(lines[j][:cut])]
+
+
+def fold_span(text: str, start: int = 0, end: int | None = None) -> str:
+    """``fold_text(text[start:end])``, from the folds of the lines it covers (``span_folds``): folding
+    is the same line by line, since NFKC, the quotes and the removal of whitespace never reach
+    across a line break (a "\n" is a starter that composes with nothing, and whitespace)."""
+    return "".join(span_folds(text, start, end))
 
 
 # Enumerators that prefix template labels: 一、 （一） (1) 1. 1、 第一

@@ -16,7 +16,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.textnorm import _QUOTES, fold_text, nfkc
+from extract.textnorm import _QUOTES, fold_span, fold_text, line_folds, nfkc, span_folds
 
 
 def reference_fold(s: str) -> str:
@@ -67,3 +67,20 @@ def test_mixed_strings(s):
 def test_any_text(s):
     assert nfkc(s) == unicodedata.normalize("NFKC", s)
     assert fold_text(s) == reference_fold(s)
+
+
+_LINES = st.lists(st.lists(_TRICKY, max_size=8).map("".join), max_size=6).map("\n".join)
+
+
+@settings(max_examples=300)
+@given(_LINES, st.integers(-2, 60), st.integers(-2, 60), _LINES)
+def test_a_span_folds_as_its_text_does(text, start, end, other):
+    """``fold_span`` folds a span from the folds of the lines it covers (a line it cuts folded on its own):
+    what ``fold_text`` of the span's text gives, for spans at and off line breaks, empty, reversed and
+    out of range, and after another text took the remembered lines."""
+    line_folds(other)
+    assert fold_span(text, start, end) == fold_text(text[start:end])
+    assert fold_span(text, start) == fold_text(text[start:])
+    assert "".join(span_folds(text, start, end)) == fold_text(text[start:end])
+    assert span_folds(text, start, end) == [fold_text(t) for t in text[start:end].split("\n")]
+    assert line_folds(text).folds == [fold_text(t) for t in text.split("\n")]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ..record import TABLE_NAMES
-from ..textnorm import fold_text
+from ..textnorm import fold_span
 from ..types import Document, Sections
 
 
@@ -346,7 +346,7 @@ def detect(doc: Document, sections: Sections, year: int | None) -> str:
     template its year allows."""
     def text_of(key):
         s = sections.get(key)
-        return fold_text(doc.text[s.span[0]:s.span[1]]) if s else ""
+        return fold_span(doc.text, *s.span) if s else ""     # the section finder folded its lines
     active = text_of("active_disclosure")
     found = detect_template(active)
     if found is not None:
@@ -358,7 +358,7 @@ def detect(doc: Document, sections: Sections, year: int | None) -> str:
     oldest = min(t.first_year for t in TEMPLATES.values())
     if year is not None and year < oldest:
         return LEGACY
-    whole = fold_text(doc.text)
+    whole = fold_span(doc.text)
     if any(c in whole for c in _LEGACY_CUES) and "勾稽关系" not in whole and "第二十条" not in whole:
         return LEGACY
     if any(c in tables for c in _ANY_TEMPLATE_CUES):
