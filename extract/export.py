@@ -309,13 +309,39 @@ def _finding_own_fields(d: Mapping) -> list[tuple]:
 
 def _findings_csv(d: Mapping) -> tuple[bytes, int]:
     """``findings.csv``'s rows of a record dict as ``_csv_bytes(_finding_fields(d))`` writes them, and
-    their number: the id and path, the same in every row, are made into text once."""
+    their number: the id and path, the same in every row, are made into text once, and a row's check,
+    table, severity and cells are looked up in ``_FINDING_KEYS``."""
     rows = _finding_own_fields(d)
     if not rows:
         return b"", 0
     head = f"{_csv_field(d.get('id'))},{_csv_field((d.get('source') or {}).get('path'))},"
-    text = "".join([f"{head}{','.join(map(_csv_field, r))}\r\n" for r in rows])
-    return text.encode("utf-8", "backslashreplace"), len(rows)
+    known = _FINDING_KEYS.get
+    lines = []
+    for check, table, severity, cells, expected, actual, message in rows:
+        key = (check, table, severity, cells)
+        try:
+            text = known(key)
+        except TypeError:              # a dict from elsewhere, with a list for a check: not remembered
+            text = ",".join(map(_csv_field, key))
+        if text is None:
+            text = _remember_finding_key(key)
+        lines.append(f"{head}{text},{_csv_field(expected)},{_csv_field(actual)},{_csv_field(message)}\r\n")
+    return "".join(lines).encode("utf-8", "backslashreplace"), len(rows)
+
+
+_FINDING_KEYS: dict[tuple, str] = {}
+"""The CSV text of a finding's check, table, severity and cells (joined), remembered: the checks, and
+the cells each names, recur from report to report (realdev's 25 reports have 596 findings with 61
+of them, 90 % found in an earlier finding), and making the four fields' text was a third of encoding
+such a report. Emptied when it holds ``_FINDING_KEYS_SIZE``."""
+_FINDING_KEYS_SIZE = 4096
+
+
+def _remember_finding_key(key: tuple) -> str:
+    if len(_FINDING_KEYS) >= _FINDING_KEYS_SIZE:
+        _FINDING_KEYS.clear()
+    text = _FINDING_KEYS[key] = ",".join(map(_csv_field, key))
+    return text
 
 
 def error_row(record: Record | Mapping) -> dict[str, Any] | None:
@@ -571,13 +597,14 @@ def _plain_floats(d: Mapping, table_floats: Iterable[float] | None = None) -> bo
             return False
     elif not _leaves_plain([d[t] for t in TABLE_NAMES if d.get(t) is not None]):
         return False
-    if not all(map(_plain_float, d.values())):
+    if not all(map(_plain_float, filter(float.__instancecheck__, d.values()))):
         return False
     if (d.get("source") or {}).get("ocr") is not None:
         return False
-    for f in d.get("findings") or ():
-        if not (_plain_float(f.get("expected")) and _plain_float(f.get("actual"))):
-            return False
+    # a finding's sums are mostly None: a call per float only
+    sums = [x for f in d.get("findings") or () for x in (f.get("expected"), f.get("actual"))]
+    if not all(map(_plain_float, filter(float.__instancecheck__, sums))):
+        return False
     narr = d.get("narrative") or {}
     for key in ("problems", "improvements"):
         for it in narr.get(key) or ():

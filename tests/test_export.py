@@ -255,3 +255,29 @@ def test_a_csv_line_is_the_spreadsheet_safe_line_csv_writes(fields):
     buf = io.StringIO(newline="")
     csv.writer(buf).writerow(list(map(_safe, fields)) + numbers)
     assert _csv_line(fields, numbers=numbers) == buf.getvalue()
+
+
+_finding_texts = st.sampled_from(["applications.balance", "applications", "error", "=cmd", "-1", "@x", "a,b",
+                                  'say "x"', "two\nlines", "", "表"]) | st.none()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_finding_texts, _finding_texts, _finding_texts,
+                          st.lists(_finding_texts.filter(lambda t: t is not None), max_size=3),
+                          st.none() | st.integers(-5, 5) | floats), min_size=1, max_size=4))
+def test_findings_rows_are_csvs_whatever_their_checks_and_cells(findings):
+    """A finding row's check, table, severity and cells are looked up once made (``_FINDING_KEYS``):
+    the rows are those ``csv.writer`` writes for any of them, seen before or not (each record is
+    encoded twice, the second time from what the first one remembered)."""
+    import csv
+    import io
+
+    from extract.export import FINDING_COLUMNS, encode_record, finding_rows
+    d = _record(0, "机关", [], 3, "ok")
+    d["findings"] = [{"check": c, "table": t, "severity": s, "cells": cells, "expected": x, "actual": None,
+                      "message": "行, \"x\""} for c, t, s, cells, x in findings]
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows([spreadsheet_safe(r)[c] for c in FINDING_COLUMNS] for r in finding_rows(d))
+    want = buf.getvalue().encode("utf-8", "backslashreplace")
+    assert encode_record(d).findings == want
+    assert encode_record(d).findings == want
