@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import extract
 from extract.narrative.channels import channels_in
@@ -225,3 +228,46 @@ def test_real_samples_items_are_their_labels(path):
     assert texts(rec.narrative.improvements) == label["improvements"]
     assert sorted((c.type, c.name or "") for c in rec.narrative.channels) == \
         sorted((c["type"], c["name"] or "") for c in label["channels"])
+
+
+# -- the tagger cuts only the Han blocks the channel reader reads (channels._read_blocks) --------
+
+_PIECES = ["微信公众号", "公众号", "视频号", "抖音号", "网站", "门户网站", "县政府网站", "电视台", "广播", "日报", "公开栏",
+           "新闻发布会", "政务新媒体", "某某发布", "平潭", "县政府", "区", "各乡镇", "全区", "在", "通过", "发布", "官方",
+           "政务", "和", "与", "及", "等", "系列", "主题", "活动", "等活动", "宣传活动", "栏目", "节目", "信息", "公示",
+           "进社区", "升级改造", "www.a.cn", "12", "“", "”", "《", "》", '"', "（", "）", "(", ")", "、", "，", "。", "；",
+           " ", "\n"]
+
+
+def _both_ways(text: str) -> tuple[list, list]:
+    spans = [(0, len(text))]
+    read = [(c.type, c.name, c.span) for c in channels_in(text, spans)]
+    with mock.patch("extract.narrative.channels._read_blocks", lambda joined: None):    # every block cut
+        whole = [(c.type, c.name, c.span) for c in channels_in(text, spans)]
+    return read, whole
+
+
+@pytest.mark.parametrize("text", [
+    "通过微信公众号（某某发布）发布信息", "在微信公众号(平潭 发布)公布", "在门户网站（www.a.cn）公布",
+    "在微信公众号（的的的的的的的的的的的的的的）发布",     # 14 tokens in brackets: no name (_bracketed reads 12)
+    "开展“某某进社区”、“某某下乡”和“法律进万家”等系列活动", "“某某进社区”、、“某某下乡”主题活动",
+    "在网站开展“法律进万家”、下乡活动", "在网站开展“法律进万家”和、下乡活动", "“某某进社区”和 宣传活动", "在县电视台《政务直通车》栏目解读政策", "“平安某某”官方抖音号和快手号",
+    "在《关于印发〈政府网站管理办法〉的通知》要求下升级改造全区政府网站",
+])
+def test_channels_are_those_read_with_every_block_cut(text):
+    read, whole = _both_ways(text)
+    assert read == whole
+
+
+@pytest.mark.parametrize("path", sorted((SAMPLES.parent).rglob("*.txt")), ids=lambda p: p.stem)
+def test_eval_channels_are_those_read_with_every_block_cut(path):
+    text = path.read_text(encoding="utf-8", errors="replace")
+    read, whole = _both_ways(text)
+    assert read == whole
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_made_up_channels_are_those_read_with_every_block_cut(pieces):
+    read, whole = _both_ways("".join(pieces))
+    assert read == whole

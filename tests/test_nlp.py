@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +119,35 @@ def test_the_doc_is_the_spacy_doc_it_replaced(texts, jieba_pos):
         assert got == want, t
         checked += bool(want[1] or want[2])
     assert checked > 300        # many texts with channel words or quoted names
+
+
+def test_a_doc_cut_where_read_has_the_same_entities_and_quotes(texts):
+    """With ``read``, the Han blocks that hold a channel word or one of its offsets are cut as in
+    the whole Doc, and each other block is one token tagged x."""
+    ours = nlp.channel_pipeline()
+    left_whole = 0
+    for t in texts:
+        t = nlp._SURROGATE.sub("\ufffd", t)
+        full = ours(t)
+        read = [m.start() + 1 for m in re.finditer("[“《]", t)]        # the block after an opening quote
+        doc = ours(t, read)
+        whole = {}                  # the first character of each block left whole: its end
+        for m in re.finditer(f"{nlp.HAN_CHAR}+", t):
+            if not (nlp._HIDDEN.search(t, *m.span()) or any(m.start() <= r < m.end() for r in read)):
+                whole[m.start()] = m.end()
+        want = []
+        for a, b, tag in full.cuts:
+            if a in whole:
+                want.append((a, whole[a], "x"))
+            elif not (want and want[-1][2] == "x" and want[-1][0] in whole and a < want[-1][1]):
+                want.append((a, b, tag))
+        assert doc.cuts == want, t
+        assert [(e.start_char, e.end_char, e.ent_id_) for e in doc.ents] == \
+            [(e.start_char, e.end_char, e.ent_id_) for e in full.ents]
+        assert [(q.start_char, q.end_char) for q in doc.spans["quoted"]] == \
+            [(q.start_char, q.end_char) for q in full.spans["quoted"]]
+        left_whole += len(whole)
+    assert left_whole > 1000
 
 
 def test_doc_slices_read_as_spacy_spans():

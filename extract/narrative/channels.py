@@ -58,7 +58,8 @@ from typing import NamedTuple
 
 from ..channel_types import CHANNEL_TYPES, types_where
 from ..types import Channel, ChannelType, Document, Sections, Span
-from .nlp import CHANNEL_WORDS, MAX_QUOTED, QUOTE_CLOSE, QUOTE_OPEN, channel_pipeline, word_pattern
+from .nlp import (CHANNEL_WORDS, HAN_CHAR, MAX_QUOTED, QUOTE_CLOSE, QUOTE_OPEN, channel_pipeline,
+                  word_pattern)
 
 # how each type's mentions are named, from the table of channel types
 _PLATFORMS = types_where("account")
@@ -102,6 +103,7 @@ _ENUM_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,2}[
 _WORDS = {w for ws in CHANNEL_WORDS.values() for w in ws}
 _CUE_WORDS = {"”活动", "”等活动", '"活动', '"等活动', "网”", '网"', "报》"}
 _ANY_WORD = re.compile(word_pattern(_WORDS | _CUE_WORDS))
+_CHANNEL_WORD = re.compile(word_pattern(_WORDS))
 # a line break that a word of _ANY_WORD may run across has one of its characters on either side
 _WORD_CHARS = frozenset("".join(_WORDS | _CUE_WORDS))
 _LINE_BEFORE_WORD = re.compile("\n(?=[" + "".join(sorted(re.escape(c) for c in _WORD_CHARS)) + "])")
@@ -173,8 +175,54 @@ def channels_in(text: str, spans: Iterable[Span], *, plans: Iterable[Span] = ())
             index.extend(range(a, b))
         index.append(-1)
     upkeep = [bool(_UPKEEP.search(c.text)) for c in todo]
-    doc = channel_pipeline()(joined)
+    doc = channel_pipeline()(joined, _read_blocks(joined))
     return _merge(_doc_mentions(doc, index, starts, upkeep, text))
+
+
+def _read_blocks(text: str) -> list[int]:
+    """The starts of the Han blocks (runs of ``HAN_CHAR``) of the joined clauses whose words the
+    reader reads, besides the blocks that hold a channel word (which the tagger cuts in any case:
+    their entities, and the names walked back from them by ``_name``, ``_account``, ``_quantified``).
+    The tagger leaves every other block one token (a quarter of the characters of eval's blocks).
+    Two blocks are parted by a token that is no Han block (a mark, a space, the line break between
+    clauses), which ends every walk over a name. Read besides are
+
+    * the first words after a closing quote (``_programme``: 栏目; ``_activity_follows``: 等活动),
+      and after a 、 that such a walk reaches (``“A”、B活动``, ``“A”和、B活动``: after a block of
+      和/与/及/等/系列/主题 the walk went through);
+    * those in brackets right after a channel word, up to the first closing bracket or ，。；
+      (``_bracketed`` counts their tokens).
+
+    ``_names_next`` and a quoted name before a word (``_name``) read past a quote into a block only
+    while its words are 官方/政务…, and find no channel word in a block without one, cut or not."""
+    read = []
+    for m in _AFTER_QUOTE.finditer(text):
+        a = m.start(1)
+        while True:
+            read.append(a)
+            block = _HAN_BLOCK.match(text, a)
+            if not _WALKED_WORDS.issuperset(block.group()):
+                break
+            after = _AFTER_COMMAS.match(text, block.end())     # the walk goes on past 、
+            if after is None:
+                break
+            a = after.end()
+    for m in _BRACKET.finditer(text):
+        if _WORD_END.search(text, max(0, m.start() - _LONGEST_WORD), m.start()):
+            read.extend(b.start() for b in _HAN_BLOCK.finditer(text, m.start(1), m.end(1)))
+    return read
+
+
+_HAN_BLOCK = re.compile(f"{HAN_CHAR}+")
+# a closing quote and the 、 after it, then a block (group 1)
+_AFTER_QUOTE = re.compile(f"[{re.escape(''.join(QUOTE_CLOSE))}]、*({HAN_CHAR})")
+_AFTER_COMMAS = re.compile(f"、+(?={HAN_CHAR})")
+_WALKED_WORDS = frozenset("和与及等系列主题")    # what _activity_follows walks over (and 、)
+# a bracket after a Han character, and what is in it up to the first closing bracket or ，。；
+# (the lookbehind after the bracket: ``re`` scans for the brackets in C)
+_BRACKET = re.compile(f"[（(](?<={HAN_CHAR}.)([^）)，。；]*)")
+_WORD_END = re.compile(f"(?:{_CHANNEL_WORD.pattern})$")   # searched up to a bracket: a word ends there
+_LONGEST_WORD = max(map(len, _WORDS))
 
 
 def _clauses(text: str, start: int, end: int, plan: bool) -> list[_Clause]:

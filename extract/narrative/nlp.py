@@ -32,6 +32,7 @@ import shutil
 import tempfile
 import threading
 from array import array
+from collections.abc import Iterable
 from itertools import compress
 from math import log
 from pathlib import Path
@@ -100,7 +101,8 @@ _TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 LEXICON_FORMAT = 4
 # what jieba's posseg splits text into before cutting (jieba/posseg/__init__.py: re_han_internal,
 # re_skip_internal): a Han block, or a character (``\r\n`` whole) that jieba tags alone
-_RE_PIECE = re.compile("(?P<han>[\u4E00-\u9FD5a-zA-Z0-9+#&\\._]+)|\r\n|.", re.S)
+HAN_CHAR = "[\u4E00-\u9FD5a-zA-Z0-9+#&\\._]"      # a character of a block that jieba cuts on its own
+_RE_PIECE = re.compile(f"(?P<han>{HAN_CHAR}+)|\r\n|.", re.S)
 _HAN_END = 0x9FD6           # every character of a Han block is below U+9FD6
 # the pair table's slots (a prime) and the multiplier of a pair's first character (see ``_pair_slot``)
 PAIR_SLOTS = 2_097_143
@@ -292,8 +294,10 @@ class Tagger:
         """(word, tag) pairs as ``jieba.posseg.POSTokenizer.cut(text, HMM=False)`` gives them."""
         return [(text[a:b], t) for a, b, t in self.spans(text)]
 
-    def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """``cut`` as (start, end, tag) of each word in ``text``.
+    def spans(self, text: str, read: list[int] | None = None) -> list[tuple[int, int, str]]:
+        """``cut`` as (start, end, tag) of each word in ``text``; with ``read`` (offsets in ascending
+        order), only the Han blocks (runs of ``HAN_CHAR``) holding one of them are cut, and each
+        other block is one token tagged ``x``.
 
         jieba splits the text into Han blocks and single characters (``\r\n`` whole), tags each of
         those ``x`` (its m/eng tests there never match, since the Han blocks take every ASCII letter,
@@ -317,11 +321,20 @@ class Tagger:
         score = [0.0] * (n + 1)
         nxt = list(range(1, n + 1))                 # the character alone, unless a word is found
         ids = [-1] * n
+        if read is not None:
+            read = [*read, n]                       # no block holds n: the walk below stops there
+        j = 0
         for m in _RE_PIECE.finditer(text):
             a, e = m.span()
             if m.lastgroup != "han":
                 out.append((a, e, "x"))
                 continue
+            if read is not None:
+                while read[j] < a:
+                    j += 1
+                if read[j] >= e:                    # a block no one reads: left whole
+                    out.append((a, e, "x"))
+                    continue
             # the route of the block, from its end (a score of 0, at a character of no block or at the
             # end of the text): the last character can only be a word alone
             score[e] = 0.0
@@ -361,10 +374,19 @@ class Tagger:
                 out.append((eng, e, "eng"))
         return out
 
-    def __call__(self, text: str) -> Doc:
+    def __call__(self, text: str, read: Iterable[int] | None = None) -> Doc:
+        """The Doc of ``text``. With ``read`` (offsets), only the Han blocks that hold one of them or
+        a channel word are cut (``spans``): a caller that reads the words of no other block (it
+        never reads the words of a block that holds no channel word, which has no entity, and
+        token indices keep their order) need not have them cut."""
         # a lone surrogate (broken input): one replacement character instead keeps every offset
         text = _SURROGATE.sub("\ufffd", text)
-        return Doc(text, _respect_channel_words(text, self.spans(text)))
+        hidden = [m.span() for m in _HIDDEN.finditer(text)]
+        if read is not None:
+            # a block that holds a channel word holds the start of one of these matches (none crosses
+            # a block's edge, and the scan tries every position of a block until one matches)
+            read = sorted([*read, *(a for a, _ in hidden)])
+        return Doc(text, _respect_channel_words(text, self.spans(text, read), hidden))
 
 
 # -- a Doc of tokens, channel entities and quoted spans -------------------------------------
@@ -466,8 +488,10 @@ class ChannelPipeline:
                 if seq:
                     self._patterns.setdefault(seq[0], []).append((seq, kind))
 
-    def __call__(self, text: str) -> Doc:
-        doc = self.tokenizer(text)
+    def __call__(self, text: str, read: Iterable[int] | None = None) -> Doc:
+        """The Doc of ``text``; with ``read``, only the Han blocks that hold one of these offsets or
+        a channel word are cut (``Tagger.__call__``): the caller reads no other block's words."""
+        doc = self.tokenizer(text, read)
         words = [text[a:b] for a, b, _ in doc.cuts]
         n = len(words)
         # the tokens that may open a pattern or a quote are picked out in C (compress/map): a report's
@@ -505,15 +529,18 @@ _OPEN = frozenset(QUOTE_OPEN)
 _CLOSE = frozenset(QUOTE_CLOSE)
 _INSIDE_STOP = frozenset(QUOTE_CLOSE) | {"，", "。", "；", "\n"}
 
-def _respect_channel_words(text: str, toks: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def _respect_channel_words(text: str, toks: list[tuple[int, int, str]],
+                           hidden: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
     """Re-cut jieba's tokens so that a channel word found in the text by pattern is one token:
     jieba may hide channel words inside a compound of them (电视广播) or cut across one at the
     end of a phrase (村务公开|栏). Words of the private dictionary (channel words, and the words
     that are not channels: 栏目) are left as cut, and so is a cut that would split a word of the
-    text in two (每日|报送 holds no 日报)."""
+    text in two (每日|报送 holds no 日报). ``hidden``: the spans of ``_HIDDEN``'s matches in the text
+    where the caller has them."""
+    if hidden is None:
+        hidden = [m.span() for m in _HIDDEN.finditer(text)]
     whole = {(s, e) for s, e, t in toks if t == "nchn"}
-    for m in _HIDDEN.finditer(text):
-        a, b = m.span()
+    for a, b in hidden:
         if (a, b) in whole:
             continue  # the dictionary's own cut: the usual case
         covering = [(s, e, t) for s, e, t in toks if s < b and a < e]
