@@ -376,6 +376,54 @@ def test_identity_lists_cover_the_template():
     assert {i.check for i in ids} == {"applications.balance", "applications.outcomes_sum", "applications.row_total"}
 
 
+def _small_applications(rng) -> dict:
+    """A section 三 table of two columns and five rows whose every identity holds."""
+    values = {}
+    for c in ("natural_person", "legal_person"):
+        new, carried, disclosed = rng.randrange(50), rng.randrange(50), rng.randrange(50)
+        col = {"new_received": new, "carried_over": carried, "total_processed": disclosed, "disclosed": disclosed,
+               "carried_forward": new + carried - disclosed}
+        for r, v in col.items():
+            values.setdefault(r, {})[c] = v
+    for row in values.values():
+        row["total"] = row["natural_person"] + row["legal_person"]
+    return values
+
+
+def test_checks_of_every_identity_at_once_find_what_each_identity_finds():
+    # a table whose identities all hold is told at once (extract.checks._all_hold); any other is checked
+    # identity by identity: the findings are those of the one-by-one loop in every case
+    import random
+
+    from extract import checks
+
+    ids = application_identities(("natural_person", "legal_person", "total"), ("disclosed",),
+                                 ("new_received", "carried_over", "total_processed", "disclosed", "carried_forward"))
+    rng = random.Random(15)
+    broken = 0
+    for n in range(300):
+        values = _small_applications(rng)
+        row = rng.choice(list(values))
+        col = rng.choice(list(values[row]))
+        how = n % 7
+        if how == 1:
+            values[row][col] += rng.choice((-1, 1, 7))
+        elif how == 2:
+            values[row][col] = None
+        elif how == 3:
+            values[row][col] += 1e-9                        # within the checks' tolerance
+        elif how == 4:
+            values[row][col] += 0.5
+        elif how == 5:
+            del values[row][col]                            # a cell the table lacks
+        elif how == 6:
+            values[row] = dict(reversed(values[row].items()))   # a row in another column order
+        got = checks.check_identities("applications", values, ids)
+        assert got == checks._check_each("applications", checks._flatten(values), ids)
+        broken += any(f.severity == "error" for f in got)
+    assert broken >= 80     # the perturbed tables did break identities
+
+
 # -- grids wider than their table ----------------------------------------------
 
 HTML_SAMPLE = SAMPLES / "005_jiaozuo_szfb_2025_html.html"

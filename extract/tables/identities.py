@@ -33,9 +33,11 @@ class Identity:
 
 
 def application_identities(columns: tuple[str, ...], outcomes: tuple[str, ...],
-                           rows: tuple[str, ...]) -> list[Identity]:
-    """Per column: balance and outcome sum; per row: total = sum of the applicant columns."""
-    return list(_application_identities(columns, outcomes, rows))
+                           rows: tuple[str, ...]) -> tuple[Identity, ...]:
+    """Per column: balance and outcome sum; per row: total = sum of the applicant columns.
+
+    The same tuple for the same shape (memoised): the checks remember their plan of it by its id."""
+    return _application_identities(columns, outcomes, rows)
 
 
 @lru_cache(maxsize=64)
@@ -61,9 +63,9 @@ def _application_identities(columns: tuple[str, ...], outcomes: tuple[str, ...],
     return tuple(out)
 
 
-def review_identities(review: ReviewSpec = REVIEW) -> list[Identity]:
-    """Per group: its total column = the sum of the others."""
-    return list(_review_identities(review))
+def review_identities(review: ReviewSpec = REVIEW) -> tuple[Identity, ...]:
+    """Per group: its total column = the sum of the others (the same tuple for the same template)."""
+    return _review_identities(review)
 
 
 @lru_cache(maxsize=16)
