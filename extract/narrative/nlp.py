@@ -97,14 +97,17 @@ _TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 # the layout of the lexicon's files, part of its cache key. 3: each word's log probability
 # (jieba's log(freq) - log(total)) beside its frequency, and the longest word's length (2 was an
 # unreleased layout that may still sit in caches under the same words). 4: also each character's
-# term and tag (chars.bin) and the table of character pairs that may start a word (pairs.bin)
-LEXICON_FORMAT = 4
+# term and tag (chars.bin) and the table of character pairs that may start a word (pairs.bin). 5: also
+# which characters are words (chars.bin) and the table of character triples that may start a word of
+# three characters or more (triples.bin)
+LEXICON_FORMAT = 5
 # what jieba's posseg splits text into before cutting (jieba/posseg/__init__.py: re_han_internal,
 # re_skip_internal): a Han block, or a character (``\r\n`` whole) that jieba tags alone
 HAN_CHAR = "[\u4E00-\u9FD5a-zA-Z0-9+#&\\._]"      # a character of a block that jieba cuts on its own
 _RE_PIECE = re.compile(f"(?P<han>{HAN_CHAR}+)|\r\n|.", re.S)
 _HAN_END = 0x9FD6           # every character of a Han block is below U+9FD6
-# the pair table's slots (a prime) and the multiplier of a pair's first character (see ``_pair_slot``)
+# the pair (and triple) table's slots (a prime) and the multiplier of a pair's first character (see
+# ``_pair_slot``)
 PAIR_SLOTS = 2_097_143
 PAIR_MUL = _HAN_END
 _NO_WORD = float("-inf")     # a route's score before a word is found (every real score is finite)
@@ -114,6 +117,11 @@ _ENG1 = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 def _pair_slot(a: int, b: int, slots: int = PAIR_SLOTS, mul: int = PAIR_MUL) -> int:
     """The slot of the pair table for the characters of code points ``a`` then ``b``."""
     return (a * mul + b) % slots
+
+
+def _triple_slot(a: int, b: int, c: int, slots: int = PAIR_SLOTS, mul: int = PAIR_MUL) -> int:
+    """The slot of the triple table for the characters of code points ``a``, ``b`` then ``c``."""
+    return ((a * mul + b) * mul + c) % slots
 
 
 def lexicon_words() -> dict[str, str]:
@@ -190,29 +198,39 @@ def _build_lexicon(dest: Path, words: dict[str, str]) -> None:
         freq.tofile(f)
         tag.tofile(f)
     # For the route, by code point: a character's term when it is cut alone (its word's, or that of
-    # frequency 1 where it is no word) and its tag; and for each pair of characters (hashed into
-    # PAIR_SLOTS slots) the length of the longest word that starts with a pair in its slot, 0 where
-    # none does: at about half of a text's characters no word of two characters or more starts, and
-    # the route takes the character alone without asking the trie.
+    # frequency 1 where it is no word), its tag and whether it is a word; for each pair of characters
+    # (hashed into PAIR_SLOTS slots) the length of the longest word that starts with a pair in its
+    # slot, 0 where none does: at about half of a text's characters no word of two characters or more
+    # starts, and the route takes the character alone without asking the trie; and the same for
+    # triples and the words of three characters or more: at most places where a word starts, the
+    # longest is of two, and the route looks the pair up instead of all the prefixes there.
     single = array("d", [log(1) - logtotal]) * _HAN_END
     single_tag = array("B", [code["x"]]) * _HAN_END
+    single_word = bytearray(_HAN_END)
     pairs = bytearray(PAIR_SLOTS)
+    triples = bytearray(PAIR_SLOTS)
     longest = 0
     for w, i in trie.iteritems():
         longest = max(longest, len(w))
         if len(w) > 1:
             slot = _pair_slot(ord(w[0]), ord(w[1]))
             pairs[slot] = max(pairs[slot], len(w))
+            if len(w) > 2:
+                slot = _triple_slot(ord(w[0]), ord(w[1]), ord(w[2]))
+                triples[slot] = max(triples[slot], len(w))
         elif ord(w) < _HAN_END:
             single_tag[ord(w)] = tag[i]
             if freq[i]:
                 single[ord(w)] = logp[i]
+                single_word[ord(w)] = 1
     if longest > 255:
         raise ValueError("a word too long for the pair table's bytes")
     with open(dest / "chars.bin", "wb") as f:
         single.tofile(f)
         single_tag.tofile(f)
+        f.write(single_word)
     (dest / "pairs.bin").write_bytes(pairs)
+    (dest / "triples.bin").write_bytes(triples)
     (dest / "meta.json").write_text(json.dumps({"total": tk.total, "tags": names, "words": len(trie),
                                                 "longest": longest, "pair_slots": PAIR_SLOTS,
                                                 "pair_mul": PAIR_MUL}), encoding="utf-8")
@@ -266,7 +284,9 @@ class Tagger:
         view = self._mmap(folder / "chars.bin")
         self._single = view[:8 * _HAN_END].cast("d")
         self._single_tag = view[8 * _HAN_END:9 * _HAN_END]
+        self._single_word = view[9 * _HAN_END:10 * _HAN_END]
         self._pairs = self._mmap(folder / "pairs.bin")
+        self._triples = self._mmap(folder / "triples.bin")
         self._pair_slots, self._pair_mul = meta["pair_slots"], meta["pair_mul"]
         self._tags = tuple(meta["tags"])
 
@@ -308,15 +328,18 @@ class Tagger:
         ties go to the longer word as in jieba's ``max`` over (score, end) tuples, so the route is
         jieba's to the bit. Where the pair table says that no word of two characters or more starts
         at a position (about half of them), the character is the only word there, read from the
-        character table; elsewhere the words are the prefixes of the next characters, as long as the
-        longest word of the slot, found in the trie. The work is per text, not per block (a block is
-        nine characters on average): the lists and look-ups are set up once.
+        character table; where the triple table says that none of three or more does (most of the
+        rest), the words there are the character and the pair, if they are words; elsewhere the
+        words are the prefixes of the next characters, as long as the longest word of the triple's
+        slot, found in the trie. The work is per text, not per block (a block is nine characters on
+        average): the lists and look-ups are set up once.
         """
         out: list[tuple[int, int, str]] = []
         n = len(text)
         codes = [*map(ord, text)]
-        prefixes, logp, single = self._trie.iter_prefixes_with_ids, self._logp, self._single
-        pairs, slots, mul = self._pairs, self._pair_slots, self._pair_mul
+        prefixes, word_id, logp = self._trie.iter_prefixes_with_ids, self._trie.get, self._logp
+        single, single_word = self._single, self._single_word
+        pairs, triples, slots, mul = self._pairs, self._triples, self._pair_slots, self._pair_mul
         tag, names, single_tag = self._tag, self._tags, self._single_tag
         score = [0.0] * (n + 1)
         nxt = list(range(1, n + 1))                 # the character alone, unless a word is found
@@ -341,17 +364,28 @@ class Tagger:
             score[e - 1] = single[codes[e - 1]] + score[e]
             for k in range(e - 2, a - 1, -1):
                 c = codes[k]
-                longest = pairs[(c * mul + codes[k + 1]) % slots]      # _pair_slot, inline
+                pair = c * mul + codes[k + 1]
+                longest = pairs[pair % slots]       # _pair_slot, inline
                 if not longest:
                     score[k] = single[c] + score[k + 1]
                     continue
-                best = _NO_WORD
-                stop = k + longest if k + longest < e else e
-                for w, i in prefixes(text[k:stop]):      # shortest first: later ones win ties
-                    x = k + len(w)
-                    s = logp[i] + score[x]
-                    if s >= best:                   # never for a word of frequency 0 (NaN)
-                        best, nxt[k], ids[k] = s, x, i
+                if longest > 2:                     # _triple_slot, inline
+                    longest = triples[(pair * mul + codes[k + 2]) % slots] if k + 2 < e else 0
+                if longest > 2:
+                    best = _NO_WORD
+                    stop = k + longest if k + longest < e else e
+                    for w, i in prefixes(text[k:stop]):      # shortest first: later ones win ties
+                        x = k + len(w)
+                        s = logp[i] + score[x]
+                        if s >= best:               # never for a word of frequency 0 (NaN)
+                            best, nxt[k], ids[k] = s, x, i
+                else:                               # the character and the pair, as prefixes would give
+                    best = single[c] + score[k + 1] if single_word[c] else _NO_WORD
+                    i = word_id(text[k:k + 2])
+                    if i is not None:
+                        s = logp[i] + score[k + 2]
+                        if s >= best:
+                            best, nxt[k], ids[k] = s, k + 2, i
                 if best == _NO_WORD:                # no word here: the character alone, frequency 1
                     best = single[c] + score[k + 1]
                 score[k] = best
