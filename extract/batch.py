@@ -34,6 +34,7 @@ from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from functools import partial
+from operator import attrgetter, methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ from .export import EncodedRecord
 from .ingest import FORMATS, report_suffixes, sniff_format
 from .meta import TITLE_CUE
 from .narrative import NarrativeExtractor, make_extractor
-from .pipeline import _source_of, batch_ids, record_id, safe_parse_file
+from .pipeline import _source_of, batch_ids, record_id, safe_parse_file, split_name
 from .record import Record
 from .sections import heading_key
 from .textnorm import fold
@@ -105,19 +106,21 @@ def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] | N
         if is_dir:
             found: list[Path] = []
             every, left = _files_under(p)
-            suffix = [q.suffix.lower() for q in every]
-            stems = {(q.parent, q.stem) for q, x in zip(every, suffix) if x in sfx}
-            for q, x in zip(every, suffix):
+            # stems and suffixes from the names (strings: a Path per file was most of a scan)
+            parts = [(folder, *split_name(name)) for folder, _, name in map(methodcaller("rpartition", os.sep), every)]
+            suffix = [x.lower() for _, _, x in parts]
+            stems = {(folder, stem) for (folder, stem, _), x in zip(parts, suffix) if x in sfx}
+            for q, (folder, stem, _), x in zip(every, parts, suffix):
                 if x in sfx:
-                    found.append(q)
-                elif x == ".json" and (q.parent, q.stem) in stems:
-                    left.append(Skipped(q, "the label of a report beside it", label=True))
+                    found.append(Path(q))
+                elif x == ".json" and (folder, stem) in stems:
+                    left.append(Skipped(Path(q), "the label of a report beside it", label=True))
                 else:
-                    reason = _not_a_report(q)
+                    reason = _not_a_report(Path(q))
                     if reason is None:
-                        found.append(q)
+                        found.append(Path(q))
                     else:
-                        left.append(Skipped(q, reason))
+                        left.append(Skipped(Path(q), reason))
             if not found:
                 extra = f" ({len(left)} other file(s) or folder(s) skipped)" if left else ""
                 raise ConfigError(f"no report files ({', '.join(sfx)}) in folder{extra}", path=s)
@@ -139,24 +142,47 @@ def scan_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] | N
     return Scan(list(out), [k for q, k in skipped.items() if q not in out])
 
 
-def _files_under(root: Path) -> tuple[list[Path], list[Skipped]]:
-    """Every file under ``root`` outside hidden folders, sorted; and each folder that could not be
-    read, as a ``Skipped`` (``rglob`` passes over those without a word)."""
-    files: list[str] = []       # strings until sorted: a folder of 10^5 files makes Path's cost show
+def _files_under(root: Path) -> tuple[list[str], list[Skipped]]:
+    """Every file under ``root`` outside hidden folders, sorted as Paths are; and each folder that could
+    not be read, as a ``Skipped`` (``rglob`` passes over those without a word).
+
+    ``os.walk``'s walk (a folder's subfolders in name order, a link to a folder listed, not entered),
+    keeping what it lists of each entry: a file is told by its listing (``DirEntry.is_file``, as
+    ``os.path.isfile`` tells it), not by a ``stat`` per file."""
+    files: list[str] = []       # strings: a folder of 10^5 files makes Path's cost show
     unreadable: list[Skipped] = []
 
-    def onerror(e: OSError) -> None:
-        unreadable.append(Skipped(Path(e.filename if e.filename is not None else root),
-                                  f"folder cannot be read ({e.strerror or e}); its files were not looked at"))
+    def walk(folder: str) -> None:
+        dirs, here = [], []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        dirs.append(entry)
+                    else:
+                        try:
+                            if entry.is_file():
+                                here.append(entry.path)
+                        except OSError:
+                            pass
+        except OSError as e:           # a folder that could not be listed to its end gives no file
+            unreadable.append(Skipped(Path(e.filename if e.filename is not None else root),
+                                      f"folder cannot be read ({e.strerror or e}); its files were not looked at"))
+            return
+        files.extend(here)
+        for d in sorted(dirs, key=attrgetter("name")):
+            if not d.is_symlink():
+                walk(d.path)
 
-    for folder, dirs, names in os.walk(root, onerror=onerror):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for n in names:
-            q = os.path.join(folder, n)
-            if not n.startswith(".") and os.path.isfile(q):
-                files.append(q)
+    walk(os.fspath(root))
     # Path's order: part by part (every path here starts with the same root, written the same way)
-    return [Path(q) for q in sorted(files, key=lambda q: q.split(os.sep))], unreadable
+    return sorted(files, key=lambda q: q.split(os.sep)), unreadable
 
 
 def expand_paths(args: Iterable[str | os.PathLike], *, suffixes: Sequence[str] | None = None) -> list[Path]:
@@ -327,6 +353,8 @@ def _init_worker(narrative: str | None, env: Mapping[str, str] | None = None,
             pass  # warming is best effort; real errors surface on real files
     _collect_less()
     _limit_memory(memory_limit_mb)
+    if hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, _deadline)    # for good: each file arms and disarms the timer alone
 
 
 WORKER_GC_THRESHOLD = 7000
@@ -400,11 +428,9 @@ def _with_alarm(parse, p: str, seconds: float | None) -> Record:
     ``_parse_in_process``). Only the main thread of a POSIX process gets signals."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return parse(p)
-
-    def alarm(signum, frame):
-        raise _Deadline()
-
-    previous = signal.signal(signal.SIGALRM, alarm)
+    previous = signal.getsignal(signal.SIGALRM)
+    if previous is not _deadline:      # a worker keeps it (_init_worker): two system calls a file less
+        signal.signal(signal.SIGALRM, _deadline)
     try:
         if seconds:
             signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
@@ -413,7 +439,13 @@ def _with_alarm(parse, p: str, seconds: float | None) -> Record:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     finally:
-        signal.signal(signal.SIGALRM, previous)
+        if previous is not _deadline:
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _deadline(signum, frame):
+    """The SIGALRM handler of ``_with_alarm``."""
+    raise _Deadline()
 
 
 # -- main side ----------------------------------------------------------------------

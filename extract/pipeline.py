@@ -31,7 +31,18 @@ def record_id(path: str | os.PathLike | None) -> str:
     """A report's id on its own: the file stem (``a/2025.txt`` → ``2025``). See ``batch_ids``."""
     if not path:
         return "report"
+    if path.__class__ is str and os.altsep is None:
+        name = path.rpartition(os.sep)[2]
+        if name and name != ".":             # else the name is that of a folder before it: Path's
+            return split_name(name)[0]
     return (path if isinstance(path, Path) else Path(path)).stem
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """A file name's stem and suffix as ``Path(name).stem`` and ``.suffix`` give them, without making
+    a Path (a batch asks for every file's; building the Path was most of it)."""
+    i = name.rfind(".")
+    return (name[:i], name[i:]) if 0 < i < len(name) - 1 else (name, "")
 
 
 def batch_ids(paths: Iterable[str | os.PathLike], *,

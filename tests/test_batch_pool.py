@@ -80,3 +80,28 @@ def test_a_file_stuck_beyond_the_alarm_is_stopped_and_fails_alone(tmp_path, monk
             assert "timed out after 1 s" in r.error and "worker was stopped" in r.error
         else:
             assert r.status == "ok", r.error
+
+
+def test_files_under_lists_what_os_walk_and_isfile_list(tmp_path):
+    """``_files_under`` tells files by their folder listing (no stat per file): the files ``os.walk``
+    and ``os.path.isfile`` give, outside hidden folders, in Path order, with links to files kept,
+    links to folders not entered, broken links and hidden files left out."""
+    import os
+
+    from extract.batch import _files_under
+    for d in ("a/b", "a/.hidden", "c", ".top"):
+        (tmp_path / d).mkdir(parents=True)
+    for f in ("a/x.txt", "a/b/y.md", "a/.hidden/z.txt", "a/.dot.txt", "c/名字", ".top/t.txt", "a/b/10.txt",
+              "a/b/9.txt", "a-b.txt"):
+        (tmp_path / f).write_text("x", encoding="utf-8")
+    os.symlink(tmp_path / "a", tmp_path / "c" / "to_a")
+    os.symlink(tmp_path / "a" / "x.txt", tmp_path / "c" / "to_x.txt")
+    os.symlink(tmp_path / "missing", tmp_path / "c" / "broken.txt")
+    want = []
+    for folder, dirs, names in os.walk(tmp_path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        want += [os.path.join(folder, n) for n in names
+                 if not n.startswith(".") and os.path.isfile(os.path.join(folder, n))]
+    files, unreadable = _files_under(tmp_path)
+    assert files == [str(p) for p in sorted(map(Path, want))]
+    assert unreadable == []

@@ -281,3 +281,12 @@ def test_findings_rows_are_csvs_whatever_their_checks_and_cells(findings):
     want = buf.getvalue().encode("utf-8", "backslashreplace")
     assert encode_record(d).findings == want
     assert encode_record(d).findings == want
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("/.a b\\中")), max_size=12))
+def test_a_record_id_is_the_paths_stem(path):
+    """``record_id`` takes a string's stem from its last name without making a Path, where that name is
+    a file's (not empty, not "."): the same stem ``Path`` gives, for any path."""
+    from extract.pipeline import record_id
+    assert record_id(path) == (Path(path).stem if path else "report")
