@@ -16,6 +16,7 @@ from .solve import Irregular, solve
 from .template import APPLICATIONS, ApplicationsSpec, TemplateSpec
 
 TABLE = "applications"
+_new_tuple = tuple.__new__     # a named tuple without its Python-level __new__ (rows.py)
 _FUZZY = 0.8
 # the template's numbering (三（三）1.) is not part of a label's core text
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]?)?(?:[(（][一二三四五六七八九十]+[)）])?(?:\d{1,2}[.、．])?")
@@ -299,7 +300,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
                 findings.append(blank_finding(TABLE, labels[key], blanks))
             continue
         detail = f"{len(toks)} values for {m} columns"
-        irregular.append(Irregular(key, cell_keys, tuple(readings or ()), kind or "count", detail))
+        irregular.append(_new_tuple(Irregular, (key, cell_keys, tuple(readings or ()), kind or "count", detail)))
 
     identities = application_identities(columns, outcomes, row_keys)
     for res, irr in zip(solve(known, irregular, identities), irregular):

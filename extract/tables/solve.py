@@ -42,6 +42,12 @@ MAX_RUN_DIGITS = 600
 Value = int | float | None
 
 
+_new_tuple = tuple.__new__
+"""Builds a named tuple from a tuple of its fields without its Python-level ``__new__`` (a frame per
+call): a text dump whose cells ran together makes a ``Reading`` and a ``Resolution`` for each of its
+two score rows."""
+
+
 class Reading(NamedTuple):
     """One reading of a row (a named tuple, not a frozen dataclass: every row of every table has one)."""
 
@@ -125,7 +131,7 @@ def run_readings(digits: str, start: int, m: int) -> list[Reading] | None:
             piece = digits[pos:]
             if len(piece) > 1 and piece[0] == "0":
                 return
-            out.append(Reading(vals + (int(piece),), spans + ((start + pos, start + L),)))
+            out.append(_new_tuple(Reading, (vals + (int(piece),), spans + ((start + pos, start + L),))))
             return
         # leave at least one digit for each remaining part
         for end in range(pos + 1, L - (m - 1 - k) + 1):
@@ -182,7 +188,7 @@ def group_readings(groups: list[tuple[str, int]], m: int) -> list[Reading] | Non
     def rec(i: int, left: int, vals: tuple, spans: tuple) -> bool:
         if i == len(per_group):
             if left == 0:
-                out.append(Reading(vals, spans))
+                out.append(_new_tuple(Reading, (vals, spans)))
             return len(out) <= MAX_READINGS_PER_ROW
         room = len(per_group) - i - 1          # every later group takes at least one cell
         for k, options in per_group[i].items():
@@ -202,10 +208,10 @@ def _digit_per_cell(groups: list[tuple[str, int]]) -> Reading:
     """The reading of runs of digits that puts each digit in a cell of its own."""
     if len(groups) == 1:    # one run (the common case), read in C
         text, start = groups[0]
-        return Reading(_digit_values(text), tuple(zip(range(start, start + len(text)),
-                                                      range(start + 1, start + len(text) + 1))))
-    return Reading(_digit_values("".join([text for text, _ in groups])),
-                   tuple((start + i, start + i + 1) for text, start in groups for i in range(len(text))))
+        return _new_tuple(Reading, (_digit_values(text), tuple(zip(range(start, start + len(text)),
+                                                                   range(start + 1, start + len(text) + 1)))))
+    return _new_tuple(Reading, (_digit_values("".join([text for text, _ in groups])),
+                                tuple((start + i, start + i + 1) for text, start in groups for i in range(len(text)))))
 
 
 _ASCII_DIGIT = {c: int(c) for c in "0123456789"}
@@ -239,7 +245,8 @@ def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
                 continue                            # a null cell: settled
             n = len(idn.lhs)
             if DERIVE not in got:
-                if not _close(sum(got[:n]), sum(got[n:])):  # type: ignore[arg-type]
+                # _close(lhs, rhs), inline: this runs for every identity of every reading tried
+                if not abs(sum(got[:n]) - sum(got[n:])) < 1e-6:  # type: ignore[operator]
                     return False
                 continue                            # held with every cell known: settled
             unsettled.append(idn)
@@ -321,16 +328,19 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
            clock: _Clock) -> list[Resolution]:
     touched = set(chain.from_iterable([r.columns for r in rows]))
     relevant = [i for i in identities if not touched.isdisjoint(i.keys)]
-    # every reading is tried on a copy of the known cells: only of those the identities read
-    needed = set(chain.from_iterable([i.keys for i in relevant]))
-    base = {k: v for k, v in known.items() if k in needed}
 
     # 0. every row read one way only (a text dump's runs of as many digits as cells): when those
-    # readings fit every identity together, they are the one solution steps 1 and 2 would find
+    # readings fit every identity together, they are the one solution steps 1 and 2 would find.
+    # They are tried on a copy of every known cell (a dict's copy is made in C; propagate derives
+    # nothing here, so cells no identity reads are only carried along)
     if all(len(r.readings) == 1 and DERIVE not in r.readings[0].values for r in rows):
         combo = tuple(r.readings[0] for r in rows)
-        if propagate(_assign(base, rows, combo), relevant):
-            return [_resolution(irr, {rd.values: rd}, joint=1) for irr, rd in zip(rows, combo)]
+        if propagate(_assign(known, rows, combo), relevant):
+            return [_read_as(irr, rd) for irr, rd in zip(rows, combo)]
+
+    # every reading below is tried on a copy of the known cells: only of those the identities read
+    needed = set(chain.from_iterable([i.keys for i in relevant]))
+    base = {k: v for k, v in known.items() if k in needed}
 
     # 1. each row alone, with the identities that involve only known cells and this row
     # an identity is local to a row when every cell of it that is not known is the row's: rows share
@@ -467,7 +477,15 @@ def _resolution(irr: Irregular, distinct: dict[tuple, Reading], joint: int | Non
     if len(distinct) != 1:
         return Resolution(irr.row, None, {}, survivors=len(distinct))
     (vals, rd), = distinct.items()
+    return _read_as(irr, rd, vals, basis)
+
+
+def _read_as(irr: Irregular, rd: Reading, vals: tuple | None = None, basis: str = "identities") -> Resolution:
+    """The resolution that reads ``irr`` as ``rd``, its cells taking ``vals`` (``rd.values`` with the
+    derived cells filled in; ``rd.values`` itself when ``rd`` derives none)."""
+    if vals is None:
+        vals = rd.values
     spans = ({k: s for k, s in zip(irr.columns, rd.spans) if s is not None} if None in rd.spans
              else dict(zip(irr.columns, rd.spans)))
     derived = tuple(k for k, v in zip(irr.columns, rd.values) if v is DERIVE) if DERIVE in rd.values else ()
-    return Resolution(irr.row, dict(zip(irr.columns, vals)), spans, derived, survivors=1, basis=basis)
+    return _new_tuple(Resolution, (irr.row, dict(zip(irr.columns, vals)), spans, derived, 1, basis))
