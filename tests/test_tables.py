@@ -503,3 +503,25 @@ def test_a_rows_values_are_written_as_each_value_is(values):
     # the looked-up texts of small counts are what _fmt writes, for values equal to them too (1.0, True)
     from extract.tables.common import _fmt, _fmt_values
     assert _fmt_values(values) == ", ".join(map(_fmt, values))
+
+
+def test_rows_are_the_same_from_an_empty_a_warm_and_an_often_emptied_memo(monkeypatch):
+    # rows.py remembers the tokens of short cell texts (_SHAPES, and _WHOLE for a text that is one
+    # token): a row is made the same whether its cells' texts are remembered or not
+    from extract import ingest
+    from extract.tables import rows
+
+    docs = [ingest.load_with_bytes(f)[0] for f in sorted(SAMPLES.glob("*.txt"))]
+
+    def every_row():
+        return [rows.rows_in(d, (0, len(d.text))) for d in docs]
+
+    rows._SHAPES.clear()
+    rows._WHOLE.clear()
+    cold = every_row()
+    assert every_row() == cold
+    monkeypatch.setattr(rows, "_MEMO_SIZE", 3)
+    rows._SHAPES.clear()
+    rows._WHOLE.clear()
+    assert every_row() == cold
+    assert len(rows._SHAPES) <= 3 and set(rows._WHOLE) <= set(rows._SHAPES)

@@ -145,8 +145,24 @@ def _remember(memo: dict, text: str, value):
 
 
 def _cell_shape(text: str) -> _Shape:
-    """``_shape(text)``, remembered for a short text."""
-    return _remember(_SHAPES, text, _shape(text))
+    """``_shape(text)``, remembered for a short text; a text that is one token, its whole self (a
+    label, a number, a null marker or ``""``), is remembered in ``_WHOLE`` too."""
+    shape = _shape(text)
+    if len(text) <= _MEMO_CHARS:
+        if len(_SHAPES) >= _MEMO_SIZE:
+            _SHAPES.clear()
+            _WHOLE.clear()      # it holds no text _SHAPES does not
+        _SHAPES[text] = shape
+        if len(shape) == 1 and shape[0][0] == text:     # the token is the text (and so whole)
+            _WHOLE[text] = shape[0][3:6]
+    return shape
+
+
+_WHOLE: dict[str, tuple[TokKind, "int | float | None", "str | None"]] = {}
+_whole_of = _WHOLE.get
+"""The ``(kind, value, unit)`` of a remembered text whose one token is the text itself, as most cells
+of a report's tables are: ``_make_row`` makes such a cell's token from it and the cell, without
+unpacking a shape and testing for a token that is not the whole cell (a fifth of making a row)."""
 
 
 _new_tuple = tuple.__new__
@@ -160,9 +176,19 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
     labels: list[Tok] = []
     last_label = -1
     for cell in cells:
+        text = cell[0]
+        one = _whole_of(text)
+        if one is not None:     # a cell that is one token, its text (most cells)
+            kind, v, unit = one
+            tok = (text, cell[1], kind, v, unit)
+            if kind == "label":
+                last_label = len(toks)
+                labels.append(tok)
+            toks.append(tok)
+            continue
         span = cell[1]
         # a text not seen (None) or of no token (an empty shape) is worked out by _cell_shape
-        for t, ta, tb, kind, v, unit, whole in (_shape_of(cell[0]) or _cell_shape(cell[0])):
+        for t, ta, tb, kind, v, unit, whole in (_shape_of(text) or _cell_shape(text)):
             # a token that is its whole cell (most are) has the cell's span: no new pair to build
             tok = (t, span, kind, v, unit) if whole else (t, (span[0] + ta, span[0] + tb), kind, v, unit)
             if kind == "label":
