@@ -11,8 +11,8 @@ import re
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
-from itertools import accumulate, count
-from operator import add
+from itertools import accumulate, compress, count, repeat
+from operator import add, is_
 from typing import NamedTuple
 
 _QUOTES = {"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
@@ -92,9 +92,40 @@ def line_folds(text: str) -> LineFolds:
     if last is not None and last.text is text:
         return last
     lines = text.split("\n")
-    last = _LAST_LINES = LineFolds(text, lines, list(map(fold, lines)),
+    folds = list(map(_LINE_FOLDS.get, lines))
+    if None in folds:
+        folds = _fold_missing(lines, folds)
+    last = _LAST_LINES = LineFolds(text, lines, folds,
                                    list(map(add, accumulate(map(len, lines), initial=0), count())))
     return last
+
+
+_LINE_FOLDS: dict[str, str] = {}
+"""The fold of each line ``line_folds`` was asked for, remembered as ``fold`` remembers what it folds
+(headings, table rows and boilerplate recur from report to report; the prose does not), in a dict, so
+that the lines seen in no earlier report are told first and folded together (``_fold_lines``). Emptied
+when it would hold more than ``_LINE_FOLDS_SIZE`` lines."""
+_LINE_FOLDS_SIZE = 65536
+
+
+def _fold_missing(lines: list[str], folds: list[str | None]) -> list[str]:
+    """``folds`` (of ``lines``, ``None`` where not remembered) with the missing ones folded and remembered."""
+    missing = list(compress(lines, map(is_, folds, repeat(None))))
+    got = _fold_lines(missing)
+    if len(_LINE_FOLDS) + len(missing) > _LINE_FOLDS_SIZE:
+        _LINE_FOLDS.clear()
+    _LINE_FOLDS.update(zip(missing, got))
+    new = iter(got)
+    return [f if f is not None else next(new) for f in folds]
+
+
+def _fold_lines(lines: list[str]) -> list[str]:
+    """``fold_text`` of each of ``lines`` (none holding a "\n"), by one NFKC and one straightening of
+    them all joined by "\n": a fold per line cost twice as much on a report's unseen lines (a call of
+    three functions per line, and a search and a replace per distinct full-width form in each line).
+    The same folds: NFKC and the quotes never reach across a "\n" (``fold_span``), and none makes or
+    removes one."""
+    return ["".join(line.split()) for line in _straighten(nfkc("\n".join(lines))).split("\n")]
 
 
 def span_folds(text: str, start: int = 0, end: int | None = None) -> list[str]:
