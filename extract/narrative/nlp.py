@@ -111,7 +111,7 @@ _HAN_END = 0x9FD6           # every character of a Han block is below U+9FD6
 PAIR_SLOTS = 2_097_143
 PAIR_MUL = _HAN_END
 _NO_WORD = float("-inf")     # a route's score before a word is found (every real score is finite)
-_ENG1 = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")   # jieba's re_eng1
+_ENG1_CODES = frozenset(map(ord, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))  # jieba's re_eng1
 
 
 def _pair_slot(a: int, b: int, slots: int = PAIR_SLOTS, mul: int = PAIR_MUL) -> int:
@@ -394,15 +394,19 @@ class Tagger:
             eng = -1                                # where a run of single letters/digits began
             while x < e:
                 y = nxt[x]
-                if y - x == 1 and text[x] in _ENG1:
-                    if eng < 0:
-                        eng = x
-                else:
+                if y - x > 1:                       # a word: its tag
                     if eng >= 0:
                         out.append((eng, x, "eng"))
                         eng = -1
-                    # a character alone has its own tag (its word's, or x), a longer cut its word's
-                    out.append((x, y, names[single_tag[codes[x]] if y - x == 1 else tag[ids[x]]]))
+                    out.append((x, y, names[tag[ids[x]]]))
+                elif codes[x] in _ENG1_CODES:
+                    if eng < 0:
+                        eng = x
+                else:                               # a character alone: its own tag (its word's, or x)
+                    if eng >= 0:
+                        out.append((eng, x, "eng"))
+                        eng = -1
+                    out.append((x, y, names[single_tag[codes[x]]]))
                 x = y
             if eng >= 0:
                 out.append((eng, e, "eng"))
