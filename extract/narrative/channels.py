@@ -113,6 +113,7 @@ _FUTURE = re.compile(r"将|拟|计划|争取|力争|今后|下一步")
 _MONITOR = re.compile(r"监控|监测|普查|抽查|检查|考核|评估|测评|排名|评比|评议|巡查|通报")
 _UPKEEP = re.compile(r"维护|运维|改版|改造|升级|整合|迁移|集约|建设|管理|调整|优化|整改|防护")
 _INTERACT = re.compile(r"申请|信箱|咨询|留言|投诉|举报|诉求|热线|网上调查|互动交流|在线访谈")
+_NOT_PUBLISHING = re.compile(f"{_MONITOR.pattern}|{_INTERACT.pattern}")     # either, in one scan
 _DOC_TITLE = re.compile(r"《[^《》\n]*(?:关于|通知|办法|意见|规定|指引|条例|方案|规划|细则|决定|要点|指南|报告|通报|制度)[^《》\n]*》")
 _PRINT_NAME = re.compile(r"(?:报|时报|刊|周刊|杂志)$")
 
@@ -297,7 +298,7 @@ def _wrapped(text: str, i: int, start: int, end: int) -> bool:
 
 def _counts(c: _Clause) -> bool:
     """Whether the clause may name a medium the body published through."""
-    if _MONITOR.search(c.text) or _INTERACT.search(c.text):
+    if _NOT_PUBLISHING.search(c.text):
         return False
     if c.plan:
         return bool(_PUBLISH.search(c.text) or _PUBLISH.search(c.next_text)) and not _FUTURE.search(c.sentence)
@@ -315,6 +316,7 @@ def _doc_mentions(doc, idx: list[int], starts: list[int], upkeep: list[bool], te
     quoted = [q for q in doc.spans["quoted"] if len(q.text) - 2 <= MAX_QUOTED]
     titles = [m.span() for m in _DOC_TITLE.finditer(doc.text)]
     used_quotes: set[int] = set()
+    naming = [q for q in quoted if _names_next(doc, q)]   # quoted names of the channel that follows
     last_end, last_clause = -1, -1
     for ent in doc.ents:
         if ent.label_ != "CHANNEL":
@@ -329,7 +331,7 @@ def _doc_mentions(doc, idx: list[int], starts: list[int], upkeep: list[bool], te
                 and ent.start_char - last_end <= 8):
             last_end = ent.end_char
             continue  # a column of a site already named (…门户网站本局信息公开专栏)
-        if any(q.start < ent.start and ent.end < q.end and _names_next(doc, q) for q in quoted):
+        if naming and any(q.start < ent.start and ent.end < q.end for q in naming):
             continue  # part of a quoted name of the channel that follows (“信用中国（某某）”网站)
         name, start, end, q = _name(doc, ent, kind, quoted)
         if q is not None:
