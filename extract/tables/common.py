@@ -156,4 +156,5 @@ def blank_finding(table: TableName, label: str, keys: list[str]) -> Finding:
 
 
 def spans_of(table: str, spans: dict[str, Span]) -> dict[str, Span]:
-    return {f"{table}.{k}": s for k, s in spans.items()}
+    # the prefixed keys of a table's cells recur in every report: remembered (dotted_keys)
+    return dict(zip(dotted_keys(table, tuple(spans)), spans.values()))

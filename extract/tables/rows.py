@@ -284,7 +284,7 @@ def rows_in(doc: Document, span: Span) -> list[Row]:
         elif isinstance(block, Paragraph):
             if not (start <= block.span[0] < end) or is_page_debris(block.text):
                 continue
-            row = _make_row([(block.text, block.span)], False)
+            row = _make_row((block,), False)     # a Paragraph is a (text, span) pair: a cell
             if row is not None:
                 _append_text_row(out, row)
     return out
