@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
-from itertools import chain, repeat
-from operator import getitem, itemgetter, sub
-from typing import NamedTuple
+from itertools import chain
 
 from .record import dotted_keys
-from .tables.identities import Identity, application_identities, review_identities, shape_of
+from .tables.identities import Identity, all_hold, application_identities, review_identities, shape_of
 from .tables.template import template_spec
 from .types import Finding, Meta, TableResult
 
@@ -24,7 +22,10 @@ def _fmt(x: float) -> str:
 def check_identities(table: str, values: dict[str, dict], identities: Sequence[Identity]) -> list[Finding]:
     """The findings of ``identities`` over a table's ``values``: rows of cells (``{row: {column: value}}``)."""
     grid = _grid(values)
-    if grid is not None and _all_hold(grid[1], _plan_of(identities, grid[0])):
+    # a table whose identities all hold (most) is told over its values in grid order, each identity's
+    # cells found by position, not in a dict of its cells by value key (building that dict and the
+    # look-ups were most of the stage); any other goes through _check_each, whose findings are the output
+    if grid is not None and all_hold(identities, grid[0])(grid[1]):
         return []
     return _check_each(table, _flatten(values), identities)
 
@@ -57,56 +58,6 @@ def _check_each(table: str, flat: dict, identities: Sequence[Identity]) -> list[
     return out
 
 
-# -- every identity at once ------------------------------------------------------
-# Most tables satisfy every identity. Such a table is told by a few calls in C over its values in
-# grid order (row after row), with each identity's cells found by position, not by a dict of its
-# cells by value key looked up per cell (building that dict and the look-ups were most of the stage);
-# any other table goes through _check_each, whose findings are the checks' output.
-
-class _Plan(NamedTuple):
-    """Where the identities' cells stand in a grid of one shape: one itemgetter of every identity's
-    cells (lhs then rhs, identity after identity) from the grid's values, and each side a slice of
-    what it gives. ``cells`` is None when an identity names a cell the grid does not have."""
-
-    cells: Callable[[tuple], tuple] | None
-    lhs: tuple[slice, ...]
-    rhs: tuple[slice, ...]
-
-
-_PLANS: dict[tuple[int, tuple[str, ...]], tuple[Sequence[Identity], _Plan]] = {}
-
-
-def _plan_of(identities: Sequence[Identity], keys: tuple[str, ...]) -> _Plan:
-    """``_plan(identities, keys)``, remembered by the identity of the tuple (``application_identities``
-    gives the same tuple for the same shape): hashing it would hash each identity's fields, a tenth of
-    the stage. The tuple is kept with its plan, so its id names no other while it is remembered."""
-    key = (id(identities), keys)
-    got = _PLANS.get(key)
-    if got is None or got[0] is not identities:
-        if len(_PLANS) >= 256:
-            _PLANS.clear()
-        got = _PLANS[key] = (identities, _plan(identities, keys))
-    return got[1]
-
-
-def _plan(identities: Sequence[Identity], keys: tuple[str, ...]) -> _Plan:
-    """The plan of ``identities`` over a grid whose values have the value keys ``keys``, in order."""
-    at = {k: i for i, k in enumerate(keys)}
-    where: list[int] = []
-    lhs, rhs = [], []
-    for idn in identities:
-        a = len(where)
-        b = a + len(idn.lhs)
-        if not all(map(at.__contains__, idn.keys)):
-            return _Plan(None, (), ())
-        where.extend(map(at.__getitem__, idn.keys))
-        lhs.append(slice(a, b))
-        rhs.append(slice(b, len(where)))
-    # itemgetter of one position gives the value itself, not a tuple of it
-    cells = itemgetter(*where) if len(where) > 1 else lambda values: tuple([values[i] for i in where])
-    return _Plan(cells, tuple(lhs), tuple(rhs))
-
-
 def _grid(values: dict[str, dict]) -> tuple[tuple[str, ...], tuple] | None:
     """A table's value keys and values, row after row, when every row has the same columns in the
     same order (the readers' tables); else None."""
@@ -115,19 +66,6 @@ def _grid(values: dict[str, dict]) -> tuple[tuple[str, ...], tuple] | None:
     if not all(map(columns.__eq__, map(tuple, rows))):
         return None
     return _grid_keys(tuple(values), columns), tuple(chain.from_iterable(map(dict.values, rows)))
-
-
-def _all_hold(values: tuple, plan: _Plan) -> bool:
-    """Whether every identity of ``plan`` has all its cells and adds up exactly over the grid's values
-    (``_check_each`` would find nothing); False means only "look at each"."""
-    if plan.cells is None:
-        return False
-    cells = plan.cells(values)
-    sides = repeat(cells)
-    try:
-        return not any(map(sub, map(sum, map(getitem, sides, plan.lhs)), map(sum, map(getitem, sides, plan.rhs))))
-    except TypeError:       # a null cell (None) in a sum
-        return False
 
 
 def _flatten(values: dict[str, dict]) -> dict:

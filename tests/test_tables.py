@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import extract
-from extract.tables.identities import application_identities, review_identities
+from extract.tables.identities import all_hold, application_identities, review_identities
 from extract.tables.solve import DERIVE, Irregular, count_readings, run_readings, solve
 
 SAMPLES = Path(__file__).resolve().parents[1] / "eval" / "samples"
@@ -419,7 +419,11 @@ def test_checks_of_every_identity_at_once_find_what_each_identity_finds():
         elif how == 6:
             values[row] = dict(reversed(values[row].items()))   # a row in another column order
         got = checks.check_identities("applications", values, ids)
-        assert got == checks._check_each("applications", checks._flatten(values), ids)
+        flat = checks._flatten(values)
+        assert got == checks._check_each("applications", flat, ids)
+        # over a mapping of cells by value key (as the solver asks it) too
+        assert not all_hold(ids)(flat) or (not got and None not in flat.values() and len(flat) == 15)
+        assert all_hold(ids)(flat) == (how in (0, 6))     # 0 and 6: the values as made, every identity holding
         broken += any(f.severity == "error" for f in got)
     assert broken >= 80     # the perturbed tables did break identities
 

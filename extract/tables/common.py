@@ -7,7 +7,7 @@ import re
 from ..record import dotted_keys
 from ..types import Finding, Span, TableName
 from .rows import KIND, SPAN, TEXT, VALUE, Tok, kind_of, span_of, value_of
-from .solve import Irregular, Reading, count_readings, group_readings, run_readings
+from .solve import Irregular, Reading, count_readings, digit_per_cell, group_readings, run_readings
 
 Value = int | float | None
 _new_tuple = tuple.__new__     # a named tuple without its Python-level __new__ (rows.py)
@@ -60,8 +60,8 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
     if len(toks) == 1 and m >= 2 and toks[0][KIND] in ("num", "run") and len(toks[0][TEXT]) == m \
             and toks[0][TEXT].isdecimal():
         # one run of as many digits as cells (a text dump's row of single-digit counts): what the
-        # steps below come to, one digit a cell
-        return run_readings(toks[0][TEXT], toks[0][SPAN][0], m), "run"
+        # steps below (run_readings) come to, one digit a cell, made directly
+        return [digit_per_cell(((toks[0][TEXT], toks[0][SPAN][0]),))], "run"
     groups = _digit_groups(toks)
     signed = groups is not None and any("-" in g.lstrip("-") for g, _ in groups)   # 88-720: cells in one
     if groups is not None and (len(toks) != m or signed):

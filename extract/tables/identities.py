@@ -8,10 +8,12 @@ table breaks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
+from itertools import repeat
+from operator import getitem, itemgetter, sub
+from typing import NamedTuple
 
 from .template import REVIEW, ApplicationsSpec, ReviewSpec
 
@@ -84,3 +86,67 @@ def shape_of(apps: ApplicationsSpec, values: dict) -> tuple[tuple[str, ...], tup
     merged = apps.merged.key in values
     rows = tuple(k for k in values if not (merged and k in apps.merged.parts))
     return apps.outcome_rows(merged), rows
+
+
+# -- every identity at once --------------------------------------------------------
+# Most tables satisfy every identity, and the checks and the solver ask that first. The cells of
+# every identity are read by one itemgetter and each side summed from a slice of what it gives, a
+# few calls in C instead of a loop in Python over a table's ~40 identities; a table of which that
+# cannot be said (a null cell, a sum off by a little, a cell it lacks) is looked at one identity at
+# a time, by the caller.
+
+class AllHold(NamedTuple):
+    """Tells whether every one of a tuple of identities adds up exactly over one layout of cells."""
+
+    cells: Callable[[object], tuple] | None    # every identity's cells, lhs then rhs; None: a cell is missing
+    lhs: tuple[slice, ...]
+    rhs: tuple[slice, ...]
+
+    def __call__(self, source) -> bool:
+        """Whether every identity has all its cells in ``source`` and adds up exactly (False means
+        only "look at each": a null cell, a sum off by less than the tolerance, a missing cell)."""
+        if self.cells is None:
+            return False
+        try:
+            cells = self.cells(source)
+            sides = repeat(cells)
+            return not any(map(sub, map(sum, map(getitem, sides, self.lhs)), map(sum, map(getitem, sides, self.rhs))))
+        except (KeyError, TypeError):   # a cell the source lacks; a null (None) in a sum
+            return False
+
+
+def _all_hold(identities: Sequence[Identity], keys: tuple[str, ...] | None) -> AllHold:
+    """``identities`` over a mapping of cells by value key (``keys`` None) or over a tuple of values
+    whose value keys are ``keys``, in order."""
+    at = {k: i for i, k in enumerate(keys)} if keys is not None else None
+    where: list = []
+    lhs, rhs = [], []
+    for idn in identities:
+        if at is not None and not all(map(at.__contains__, idn.keys)):
+            return AllHold(None, (), ())
+        a = len(where)
+        where.extend(map(at.__getitem__, idn.keys) if at is not None else idn.keys)
+        lhs.append(slice(a, a + len(idn.lhs)))
+        rhs.append(slice(a + len(idn.lhs), len(where)))
+    # itemgetter of one item gives the value itself, not a tuple of it
+    cells = itemgetter(*where) if len(where) > 1 else lambda source: tuple([source[i] for i in where])
+    return AllHold(cells, tuple(lhs), tuple(rhs))
+
+
+_ALL_HOLD: dict[tuple[int, tuple[str, ...] | None], tuple[Sequence[Identity], AllHold]] = {}
+
+
+def all_hold(identities: Sequence[Identity], keys: tuple[str, ...] | None = None) -> AllHold:
+    """The ``AllHold`` of ``identities`` over a mapping (``keys`` None) or a tuple of values of ``keys``,
+    remembered by the identity of ``identities`` (``application_identities`` and ``review_identities``
+    give the same tuple for the same shape): hashing it would hash each identity's fields. The tuple
+    is kept with its plan, so its id names no other while it is remembered."""
+    if type(identities) is not tuple:
+        return _all_hold(identities, keys)     # a list may change: not remembered
+    key = (id(identities), keys)
+    got = _ALL_HOLD.get(key)
+    if got is None or got[0] is not identities:
+        if len(_ALL_HOLD) >= 256:
+            _ALL_HOLD.clear()
+        got = _ALL_HOLD[key] = (identities, _all_hold(identities, keys))
+    return got[1]

@@ -15,12 +15,13 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections.abc import Sequence
 from itertools import chain
 from math import comb
 from typing import NamedTuple
 
 from ..types import Span
-from .identities import Identity
+from .identities import Identity, all_hold
 
 
 class _Derive:
@@ -121,7 +122,7 @@ def run_readings(digits: str, start: int, m: int) -> list[Reading] | None:
     if L > MAX_RUN_DIGITS or comb(L - 1, m - 1) > MAX_READINGS_PER_ROW:
         return None
     if L == m:      # the common case (a row of single-digit counts): one digit per cell
-        return [_digit_per_cell([(digits, start)])]
+        return [digit_per_cell([(digits, start)])]
     out: list[Reading] = []
 
     # the values and spans of the cells cut so far are carried as tuples (each cut's int made once
@@ -173,7 +174,7 @@ def group_readings(groups: list[tuple[str, int]], m: int) -> list[Reading] | Non
     ``groups`` are ``(text, start offset)``. Returns None when there are too many readings to try.
     """
     if sum(len(text) for text, _ in groups) == m and not any("-" in text for text, _ in groups):
-        return [_digit_per_cell(groups)]    # as many digits as cells: the only reading
+        return [digit_per_cell(groups)]    # as many digits as cells: the only reading
     per_group = []
     for text, start in groups:
         by_count: dict[int, list[tuple[tuple[int, ...], tuple[Span, ...]]]] = {}
@@ -204,7 +205,7 @@ def group_readings(groups: list[tuple[str, int]], m: int) -> list[Reading] | Non
     return out
 
 
-def _digit_per_cell(groups: list[tuple[str, int]]) -> Reading:
+def digit_per_cell(groups: Sequence[tuple[str, int]]) -> Reading:
     """The reading of runs of digits that puts each digit in a cell of its own."""
     if len(groups) == 1:    # one run (the common case), read in C
         text, start = groups[0]
@@ -335,7 +336,10 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
     # nothing here, so cells no identity reads are only carried along)
     if all(len(r.readings) == 1 and DERIVE not in r.readings[0].values for r in rows):
         combo = tuple(r.readings[0] for r in rows)
-        if propagate(_assign(known, rows, combo), relevant):
+        vals = _assign(known, rows, combo)
+        # when every identity is relevant (every row of the table read irregular, as in a text dump's),
+        # all of them holding exactly is told in C; else (or if not) propagate tells
+        if (len(relevant) == len(identities) and all_hold(identities)(vals)) or propagate(vals, relevant):
             return [_read_as(irr, rd) for irr, rd in zip(rows, combo)]
 
     # every reading below is tried on a copy of the known cells: only of those the identities read
