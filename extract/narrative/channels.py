@@ -123,8 +123,8 @@ _PRINT_NAME = re.compile(r"(?:报|时报|刊|周刊|杂志)$")
 class _Clause(NamedTuple):
     text: str
     runs: tuple[Span, ...]     # the source spans the text is made of (a wrapped line gives two)
-    next_text: str             # the next clause of the same sentence, or ""
-    sentence: str              # the whole sentence
+    next_text: str             # in section 五, the next clause of the same sentence, or ""
+    sentence: str              # in section 五, the whole sentence ("" elsewhere: _counts reads neither)
     plan: bool                 # in section 五
 
 
@@ -245,11 +245,10 @@ def _clauses(text: str, start: int, end: int, plan: bool) -> list[_Clause]:
         a = _edge(text, h0, start, end, -1, _CUT)
         b = _edge(text, h1, start, end, 1, _CUT)
         done = b
-        nxt = ""
-        if b < end and text[b] in "，,；;":
-            nxt = _joined(text, b + 1, _edge(text, b + 1, start, end, 1, _CUT))[0]
-        sentence = ""
+        nxt = sentence = ""
         if plan:
+            if b < end and text[b] in "，,；;":
+                nxt = _joined(text, b + 1, _edge(text, b + 1, start, end, 1, _CUT))[0]
             sentence = _joined(text, _edge(text, a, start, end, -1, _SENTENCE_CUT),
                                _edge(text, b, start, end, 1, _SENTENCE_CUT))[0]
         t, runs = _joined(text, a, b)
@@ -428,10 +427,14 @@ def _name(doc, ent, kind: ChannelType, quoted) -> tuple[str | None, int, int, in
     if kind in _GENERIC:
         return None, ent.start_char, ent.end_char, None
     i = ent.start
-    while i > 0 and _nounlike(doc[i - 1], doc[i] if i < ent.start else None) \
-            and ent.end_char - doc[i - 1].idx <= MAX_NAME + len(ent.text):
+    nxt = None                  # the token after doc[i - 1] in the name (none right before the word)
+    while i > 0:
+        tok = doc[i - 1]
+        if not (_nounlike(tok, nxt) and ent.end_char - tok.idx <= MAX_NAME + len(ent.text)):
+            break
         i -= 1
-    while i < ent.start and len(doc[i].text) == 1 and doc[i].text not in _ONE_CHAR_PLACES:
+        nxt = tok
+    while i < ent.start and len(t := doc[i].text) == 1 and t not in _ONE_CHAR_PLACES:
         i += 1  # a stray character cut off a verb (抓|实|公示栏)
     if kind == "broadcast" and ent.text in _BARE_BROADCAST:
         i = ent.start  # 电台, 广播, 电视: the medium, not a station; jieba tags 做客 as a noun
@@ -454,8 +457,10 @@ def _account(doc, ent) -> int | None:
     i = ent.start
     if i > 1 and doc[i - 1].text == "发布" and _nounlike(doc[i - 2]):
         i -= 1
-    while i > 0 and _nounlike(doc[i - 1], doc[i]) and doc[i - 1].text not in _QUALIFIERS:
+    nxt = doc[i]
+    while i > 0 and _nounlike(tok := doc[i - 1], nxt) and tok.text not in _QUALIFIERS:
         i -= 1
+        nxt = tok
     name = doc[i:ent.start].text
     if len(name) < 3 or name.startswith(("本", "我", "该", "其") + _QUANTIFIERS) or name == "发布":
         return None
