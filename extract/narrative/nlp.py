@@ -99,8 +99,9 @@ _TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 # unreleased layout that may still sit in caches under the same words). 4: also each character's
 # term and tag (chars.bin) and the table of character pairs that may start a word (pairs.bin). 5: also
 # which characters are words (chars.bin) and the table of character triples that may start a word of
-# three characters or more (triples.bin)
-LEXICON_FORMAT = 5
+# three characters or more (triples.bin). 6: also the words of two characters by their pair, in a
+# table of their own (pairwords.bin)
+LEXICON_FORMAT = 6
 # what jieba's posseg splits text into before cutting (jieba/posseg/__init__.py: re_han_internal,
 # re_skip_internal): a Han block, or a character (``\r\n`` whole) that jieba tags alone
 HAN_CHAR = "[\u4E00-\u9FD5a-zA-Z0-9+#&\\._]"      # a character of a block that jieba cuts on its own
@@ -110,6 +111,9 @@ _HAN_END = 0x9FD6           # every character of a Han block is below U+9FD6
 # ``_pair_slot``)
 PAIR_SLOTS = 2_097_143
 PAIR_MUL = _HAN_END
+# the slots of the table of two-character words (a prime, over twice their number: jieba's dictionary
+# has about 114,000), which holds a word at the first free slot from its pair's code modulo this
+PAIR_WORD_SLOTS = 262_139
 _NO_WORD = float("-inf")     # a route's score before a word is found (every real score is finite)
 _ENG1_CODES = frozenset(map(ord, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))  # jieba's re_eng1
 
@@ -231,9 +235,28 @@ def _build_lexicon(dest: Path, words: dict[str, str]) -> None:
         f.write(single_word)
     (dest / "pairs.bin").write_bytes(pairs)
     (dest / "triples.bin").write_bytes(triples)
+    # the words of two characters by their pair's code (a * PAIR_MUL + b, which is never 0 and fits in
+    # 32 bits): the route finds a pair's word there without asking the trie. A word sits at the first
+    # free slot from its code modulo PAIR_WORD_SLOTS; the table runs on past the last slot as far as
+    # a word was pushed, and one free slot more, so that a look-up ends without wrapping around.
+    codes = array("I", bytes(4 * 2 * PAIR_WORD_SLOTS))
+    ids = array("i", bytes(4 * 2 * PAIR_WORD_SLOTS))
+    end = PAIR_WORD_SLOTS
+    for w, i in trie.iteritems():
+        if len(w) == 2 and ord(w[0]) < _HAN_END and ord(w[1]) < _HAN_END:
+            key = ord(w[0]) * PAIR_MUL + ord(w[1])
+            h = key % PAIR_WORD_SLOTS
+            while codes[h]:
+                h += 1
+            codes[h], ids[h] = key, i
+            end = max(end, h + 1)
+    with open(dest / "pairwords.bin", "wb") as f:
+        codes[:end + 1].tofile(f)
+        ids[:end + 1].tofile(f)
     (dest / "meta.json").write_text(json.dumps({"total": tk.total, "tags": names, "words": len(trie),
                                                 "longest": longest, "pair_slots": PAIR_SLOTS,
-                                                "pair_mul": PAIR_MUL}), encoding="utf-8")
+                                                "pair_mul": PAIR_MUL, "pair_word_slots": PAIR_WORD_SLOTS,
+                                                "pair_word_table": end + 1}), encoding="utf-8")
 
 
 def _open_lexicon(words: dict[str, str]) -> Path:
@@ -287,6 +310,10 @@ class Tagger:
         self._single_word = view[9 * _HAN_END:10 * _HAN_END]
         self._pairs = self._mmap(folder / "pairs.bin")
         self._triples = self._mmap(folder / "triples.bin")
+        view, size = self._mmap(folder / "pairwords.bin"), meta["pair_word_table"]
+        self._pair_codes = view[:4 * size].cast("I")
+        self._pair_ids = view[4 * size:8 * size].cast("i")
+        self._pair_word_slots = meta["pair_word_slots"]
         self._pair_slots, self._pair_mul = meta["pair_slots"], meta["pair_mul"]
         self._tags = tuple(meta["tags"])
 
@@ -329,7 +356,8 @@ class Tagger:
         jieba's to the bit. Where the pair table says that no word of two characters or more starts
         at a position (about half of them), the character is the only word there, read from the
         character table; where the triple table says that none of three or more does (most of the
-        rest), the words there are the character and the pair, if they are words; elsewhere the
+        rest), the words there are the character and the pair, if they are words (the pair's from
+        a table of the two-character words); elsewhere the
         words are the prefixes of the next characters, as long as the longest word of the triple's
         slot, found in the trie. The work is per text, not per block (a block is nine characters on
         average): the lists and look-ups are set up once.
@@ -337,7 +365,8 @@ class Tagger:
         out: list[tuple[int, int, str]] = []
         n = len(text)
         codes = [*map(ord, text)]
-        prefixes, word_id, logp = self._trie.iter_prefixes_with_ids, self._trie.get, self._logp
+        prefixes, logp = self._trie.iter_prefixes_with_ids, self._logp
+        pair_codes, pair_ids, pair_word_slots = self._pair_codes, self._pair_ids, self._pair_word_slots
         single, single_word = self._single, self._single_word
         pairs, triples, slots, mul = self._pairs, self._triples, self._pair_slots, self._pair_mul
         tag, names, single_tag = self._tag, self._tags, self._single_tag
@@ -381,8 +410,11 @@ class Tagger:
                             best, nxt[k], ids[k] = s, x, i
                 else:                               # the character and the pair, as prefixes would give
                     best = single[c] + score[k + 1] if single_word[c] else _NO_WORD
-                    i = word_id(text[k:k + 2])
-                    if i is not None:
+                    h = pair % pair_word_slots      # the pair's word, if it is one (see _build_lexicon)
+                    while (found := pair_codes[h]) and found != pair:
+                        h += 1
+                    if found:
+                        i = pair_ids[h]
                         s = logp[i] + score[k + 2]
                         if s >= best:
                             best, nxt[k], ids[k] = s, k + 2, i
