@@ -259,7 +259,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
     known: dict[str, int | float | None] = {}
     spans: dict[str, tuple[int, int]] = {}     # by the cell's full key (applications.new_received.total)
     irregular: list[Irregular] = []
-    as_printed: dict[str, list[int]] = {}      # the rows read as printed, a count in every column
+    as_read: dict[str, list] = {}              # each row read (as printed or solved): its values, column by column
     for key in row_keys:
         row = matched.get(key)
         if row is None:
@@ -273,9 +273,9 @@ def read_applications(doc: Document, section: Section | None, template: Template
             # the common case, read as printed: a count of its own in every column
             known.update(zip(cell_keys, counts))
             spans.update(zip(table_keys, map(span_of, row.values)))
-            as_printed[key] = counts
+            as_read[key] = counts
             continue
-        toks = trim_edge_blanks(list(row.values), m)
+        toks = trim_edge_blanks(row.values, m)
         bad = [t for t in toks if t[KIND] == "num" and (isinstance(t[VALUE], float) or (t[VALUE] or 0) < 0)
                # a cell of its own too long to be any count (a run of cells has fewer tokens than cells)
                or t[KIND] == "run" and t[VALUE] is None and len(toks) == m]
@@ -309,6 +309,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
                                          res.basis))
         if ok:
             known.update(res.values)  # type: ignore[arg-type]
+            as_read[irr.row] = list(res.values.values())     # made in column order (solve's _read_as)
             if len(res.spans) == len(irr.columns):      # every cell has its span, in column order
                 spans.update(zip(dotted_keys(TABLE, irr.columns), res.spans.values()))
             else:
@@ -320,12 +321,12 @@ def read_applications(doc: Document, section: Section | None, template: Template
         findings.append(_check_assigned(assigned, columns, known, identities, labels))
 
     values: dict[str, dict[str, int | None]] = {}
-    # a row read as printed holds in known the counts it was read with: its record row is made of them,
-    # without a look-up per cell (unless the record has columns the table lacks, or the rows placed by
-    # template order were checked, which may have emptied one of them)
+    # a row read as printed or solved holds in known the values it was read with: its record row is made
+    # of them, without a look-up per cell (unless the record has columns the table lacks, or the rows
+    # placed by template order were checked, which may have emptied one of them)
     reuse = columns == all_columns and not assigned
     for key in apps.record_rows(merged):
-        counts = as_printed.get(key) if reuse else None
+        counts = as_read.get(key) if reuse else None
         values[key] = (dict(zip(all_columns, counts)) if counts is not None
                        else dict(zip(all_columns, map(known.get, _cell_keys(key, all_columns))))
                        if key in row_keys else dict.fromkeys(all_columns))
