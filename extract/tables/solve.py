@@ -327,20 +327,23 @@ class _Clock:
 
 def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Identity],
            clock: _Clock) -> list[Resolution]:
-    touched = set(chain.from_iterable([r.columns for r in rows]))
-    relevant = [i for i in identities if not touched.isdisjoint(i.keys)]
-
     # 0. every row read one way only (a text dump's runs of as many digits as cells): when those
     # readings fit every identity together, they are the one solution steps 1 and 2 would find.
     # They are tried on a copy of every known cell (a dict's copy is made in C; propagate derives
     # nothing here, so cells no identity reads are only carried along)
-    if all(len(r.readings) == 1 and DERIVE not in r.readings[0].values for r in rows):
+    single = all(len(r.readings) == 1 and DERIVE not in r.readings[0].values for r in rows)
+    if single:
         combo = tuple(r.readings[0] for r in rows)
         vals = _assign(known, rows, combo)
-        # when every identity is relevant (every row of the table read irregular, as in a text dump's),
-        # all of them holding exactly is told in C; else (or if not) propagate tells
-        if (len(relevant) == len(identities) and all_hold(identities)(vals)) or propagate(vals, relevant):
+        # every identity of the table holding exactly (told in C: a text dump's tables mostly) says
+        # that those over these rows hold, before they are picked out
+        if all_hold(identities)(vals):
             return [_read_as(irr, rd) for irr, rd in zip(rows, combo)]
+
+    touched = set(chain.from_iterable([r.columns for r in rows]))
+    relevant = [i for i in identities if not touched.isdisjoint(i.keys)]
+    if single and propagate(vals, relevant):
+        return [_read_as(irr, rd) for irr, rd in zip(rows, combo)]
 
     # every reading below is tried on a copy of the known cells: only of those the identities read
     needed = set(chain.from_iterable([i.keys for i in relevant]))
