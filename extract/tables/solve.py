@@ -338,12 +338,12 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
         # every identity of the table holding exactly (told in C: a text dump's tables mostly) says
         # that those over these rows hold, before they are picked out
         if all_hold(identities)(vals):
-            return [_read_as(irr, rd) for irr, rd in zip(rows, combo)]
+            return [_read_whole(irr, rd) for irr, rd in zip(rows, combo)]
 
     touched = set(chain.from_iterable([r.columns for r in rows]))
     relevant = [i for i in identities if not touched.isdisjoint(i.keys)]
     if single and propagate(vals, relevant):
-        return [_read_as(irr, rd) for irr, rd in zip(rows, combo)]
+        return [_read_whole(irr, rd) for irr, rd in zip(rows, combo)]
 
     # every reading below is tried on a copy of the known cells: only of those the identities read
     needed = set(chain.from_iterable([i.keys for i in relevant]))
@@ -485,6 +485,16 @@ def _resolution(irr: Irregular, distinct: dict[tuple, Reading], joint: int | Non
         return Resolution(irr.row, None, {}, survivors=len(distinct))
     (vals, rd), = distinct.items()
     return _read_as(irr, rd, vals, basis)
+
+
+def _read_whole(irr: Irregular, rd: Reading) -> Resolution:
+    """``_read_as(irr, rd)`` for a reading that derives no cell (step 0's), which has nothing derived
+    to look for."""
+    if None in rd.spans:    # a cell without its span (the readers' readings have every one)
+        return _read_as(irr, rd)
+    columns = irr.columns
+    return _new_tuple(Resolution, (irr.row, dict(zip(columns, rd.values)), dict(zip(columns, rd.spans)), (), 1,
+                                   "identities"))
 
 
 def _read_as(irr: Irregular, rd: Reading, vals: tuple | None = None, basis: str = "identities") -> Resolution:
