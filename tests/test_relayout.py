@@ -74,3 +74,26 @@ _DATE_PIECES = st.one_of(_DATES, st.sampled_from(["2020", "20", "19", "1", "２�
 def test_last_date_is_the_last_match(s):
     for after in range(len(s) + 1):
         assert found_last_date(s, after) == last_date(s, after), after
+
+
+def test_the_item_headers_are_found_as_re_finds_them():
+    """``_starts_of`` finds the item headers by str.find: the starts of their alternation's matches, on
+    the eval texts and on strings made of their pieces, over whole strings and slices."""
+    from extract.relayout import _ITEM_HEADERS, _starts_of
+    plain = re.compile("|".join(_ITEM_HEADERS))
+    texts = [p.read_text(encoding="utf-8") for p in sorted(EVAL.glob("**/*.txt"))]
+    texts += ["第二十条第二十条信息内容", "第第二十条二十条", "信息内容信息内容x第二十", ""]
+    for s in texts:
+        for a, b in ((0, len(s)), (3, len(s) // 2), (1, 9)):
+            assert sorted(_starts_of(_ITEM_HEADERS, s, a, b)) == [m.start() for m in plain.finditer(s, a, b)]
+
+
+def test_a_label_follows_where_the_patterns_said_so():
+    """``_label_follows`` tests a character as the patterns it replaces did, for every character."""
+    from extract.relayout import _label_follows
+    label_start = re.compile(r"[\u4e00-\u9fff（(]")
+    measure = re.compile(r"[件条项个次人家篇年月日号份场期批户名位天万元%％余多]")
+    for c in map(chr, range(0x30000)):
+        if not 0xD800 <= ord(c) <= 0xDFFF:
+            assert _label_follows(c) == bool(label_start.match(c) and not measure.match(c)), hex(ord(c))
+    assert not _label_follows("")
