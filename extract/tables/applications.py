@@ -156,12 +156,13 @@ def _counts(toks: tuple[Tok, ...]) -> list[int] | None:
     else None. Read in C over the row (most rows of the table are such rows), not token by token."""
     values = list(map(value_of, toks))
     # issuperset takes the types one by one, without a set of them
-    if not _INT_ONLY.issuperset(map(type, values)) or list(map(kind_of, toks)).count("num") != len(toks):
+    if not _INT_ONLY.issuperset(map(type, values)) or not _NUM_ONLY.issuperset(map(kind_of, toks)):
         return None
     return values if not values or min(values) >= 0 else None
 
 
 _INT_ONLY = frozenset({int})
+_NUM_ONLY = frozenset({"num"})
 
 
 @lru_cache(maxsize=1024)
