@@ -239,17 +239,19 @@ def _build_lexicon(dest: Path, words: dict[str, str]) -> None:
     # 32 bits): the route finds a pair's word there without asking the trie. A word sits at the first
     # free slot from its code modulo PAIR_WORD_SLOTS; the table runs on past the last slot as far as
     # a word was pushed, and one free slot more, so that a look-up ends without wrapping around.
+    pair_words = [(w, i) for w, i in trie.iteritems() if len(w) == 2 and max(map(ord, w)) < _HAN_END]
+    if len(pair_words) > PAIR_WORD_SLOTS // 2:
+        raise ValueError("too many two-character words for the table of them")
     codes = array("I", bytes(4 * 2 * PAIR_WORD_SLOTS))
     ids = array("i", bytes(4 * 2 * PAIR_WORD_SLOTS))
     end = PAIR_WORD_SLOTS
-    for w, i in trie.iteritems():
-        if len(w) == 2 and ord(w[0]) < _HAN_END and ord(w[1]) < _HAN_END:
-            key = ord(w[0]) * PAIR_MUL + ord(w[1])
-            h = key % PAIR_WORD_SLOTS
-            while codes[h]:
-                h += 1
-            codes[h], ids[h] = key, i
-            end = max(end, h + 1)
+    for w, i in pair_words:
+        key = ord(w[0]) * PAIR_MUL + ord(w[1])
+        h = key % PAIR_WORD_SLOTS
+        while codes[h]:
+            h += 1
+        codes[h], ids[h] = key, i
+        end = max(end, h + 1)
     with open(dest / "pairwords.bin", "wb") as f:
         codes[:end + 1].tofile(f)
         ids[:end + 1].tofile(f)
