@@ -348,6 +348,35 @@ def test_count_readings_mark_missing_cells_for_derivation():
     assert [r.values for r in rs] == [(DERIVE, 1, 2), (1, DERIVE, 2), (1, 2, DERIVE)]
 
 
+def test_count_readings_are_every_placement_in_order():
+    # each combination of gaps (or of dropped values), in itertools.combinations' order, as the
+    # column-by-column definition gives it
+    import itertools
+    import random
+
+    def reference(tokens, m):
+        n = len(tokens)
+        if n < m:
+            out = []
+            for missing in itertools.combinations(range(m), m - n):
+                it = iter(tokens)
+                cells = [(DERIVE, None) if j in missing else next(it) for j in range(m)]
+                out.append((tuple(v for v, _ in cells), tuple(s for _, s in cells)))
+            return out if m - n <= 3 else []
+        if n > m:
+            out = [tuple(zip(*[t for i, t in enumerate(tokens) if i not in dropped])) or ((), ())
+                   for dropped in itertools.combinations(range(n), n - m)]
+            return out if n - m <= 3 else []
+        return [(tuple(v for v, _ in tokens), tuple(s for _, s in tokens))]
+
+    rng = random.Random(15)
+    for _ in range(2000):
+        m, n = rng.randrange(1, 10), rng.randrange(0, 13)
+        tokens = [(rng.choice((None, rng.randrange(20), 1.5)), (i, i + 1) if rng.random() < 0.9 else None)
+                  for i in range(n)]
+        assert [tuple(r) for r in count_readings(tokens, m)] == reference(tokens, m), (tokens, m)
+
+
 def test_solve_needs_exactly_one_distinct_value_set():
     ids = review_identities()
     known = {f"{g}.{c}": 0 for g in ("litigation_direct", "litigation_after_review")

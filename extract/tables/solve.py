@@ -85,29 +85,28 @@ def count_readings(tokens: list[tuple[Value, Span]], m: int) -> list[Reading]:
     """Readings of ``len(tokens)`` values for ``m`` columns (values kept in order)."""
     n = len(tokens)
     out: list[Reading] = []
+    values = [v for v, _ in tokens]
+    spans = [s for _, s in tokens]
     if n < m:
         if m - n > 3:
             return []
         for missing in itertools.combinations(range(m), m - n):
-            it = iter(tokens)
-            vals, spans = [], []
-            for j in range(m):
-                if j in missing:
-                    vals.append(DERIVE)
-                    spans.append(None)
-                else:
-                    v, s = next(it)
-                    vals.append(v)
-                    spans.append(s)
-            out.append(Reading(tuple(vals), tuple(spans)))
+            # the gaps go in at their own columns, leftmost first (each lands where it stays)
+            vals, where = values[:], spans[:]
+            for j in missing:
+                vals.insert(j, DERIVE)
+                where.insert(j, None)
+            out.append(_new_tuple(Reading, (tuple(vals), tuple(where))))
     elif n > m:
         if n - m > 3:
             return []
         for dropped in itertools.combinations(range(n), n - m):
-            kept = [t for i, t in enumerate(tokens) if i not in dropped]
-            out.append(Reading(tuple(v for v, _ in kept), tuple(s for _, s in kept)))
+            vals, where = values[:], spans[:]
+            for i in reversed(dropped):     # rightmost first: the others keep their places
+                del vals[i], where[i]
+            out.append(_new_tuple(Reading, (tuple(vals), tuple(where))))
     else:
-        out.append(Reading(tuple(v for v, _ in tokens), tuple(s for _, s in tokens)))
+        out.append(_new_tuple(Reading, (tuple(values), tuple(spans))))
     return out
 
 
