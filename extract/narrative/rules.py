@@ -167,10 +167,14 @@ def _is_heading_line(s: str) -> bool:
 
 
 _LABEL_STOP = re.compile(r"[：:。.]")
+# a heading is an enumerator (four characters at most, and one looked ahead at) and a label of twenty
+# at most before its mark: this many characters of a paragraph tell whether it opens with one
+_HEADING_WIDTH = 25
 
 
 def _heading(p: str) -> tuple[int, Mode | None | Literal["both"]] | None:
     """A heading label at the paragraph start: (where the content begins, its mode)."""
+    p = p[:_HEADING_WIDTH]
     m = _HEAD_ENUM.match(p)
     at = m.end() if m else 0
     stop = _LABEL_STOP.search(p, at)
@@ -326,7 +330,7 @@ def _segments(para: _Para) -> list[_Para]:
     cuts = [0]
     for m in _SENTENCE_END.finditer(p):
         s = m.end()
-        if s < len(p) and (_heading(p[s:]) or _NEXT_STEP.match(p, s) or _RESPONSE.match(p, s)
+        if s < len(p) and (_heading(p[s:s + _HEADING_WIDTH]) or _NEXT_STEP.match(p, s) or _RESPONSE.match(p, s)
                            or _announces_measures(p, s)):
             cuts.append(s)
     if len(cuts) == 1:
