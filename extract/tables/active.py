@@ -36,6 +36,13 @@ def _spec_for(specs: tuple[ActiveRowSpec, ...], core: str) -> ActiveRowSpec | No
     return next((s for s in specs if s.matches(core)), None)
 
 
+@lru_cache(maxsize=256)
+def _keys_of(spec: ActiveRowSpec) -> tuple[str, ...]:
+    """The value keys of a row's cells (``licensing.processed``, or the row's key for a row of one
+    cell), made once per spec."""
+    return tuple(f"{spec.key}.{f}" if f else spec.key for f in spec.fields or ("",))
+
+
 def _show(v) -> str:
     return "?" if v is None else str(v)
 
@@ -73,8 +80,8 @@ def read_active(doc: Document, section: Section | None, template: TemplateSpec) 
             continue
         found.add(spec.key)
         fields = spec.fields or ("",)
-        keys = [f"{spec.key}.{f}" if f else spec.key for f in fields]
-        toks = trim_edge_blanks(list(row.values), len(fields))
+        keys = _keys_of(spec)
+        toks = trim_edge_blanks(row.values, len(fields))
         readings, kind = readings_for(toks, len(fields), loose=row.loose)
         blanks_are_unread = False
         if kind == "run" and readings:
