@@ -50,10 +50,13 @@ class Row(NamedTuple):
     grid: bool                  # came from a rectangular grid (column positions are reliable)
     label: str = ""             # folded label text of the row
     loose: bool = False         # values cut from one piece of running text at its spaces, not cells
+    # a value token that says something (a number, a null marker, a run of digits), or a grid row's
+    # cells: made with the row (has_row_values), which every reader asks of every row
+    has_values: bool = False
 
-    @property
-    def has_values(self) -> bool:
-        return not _VALUE_KINDS.isdisjoint(map(kind_of, self.values)) or (self.grid and bool(self.values))
+
+def has_row_values(values: tuple[Tok, ...], grid: bool) -> bool:
+    return not _VALUE_KINDS.isdisjoint(map(kind_of, values)) or (grid and bool(values))
 
 
 _VALUE_KINDS = frozenset({"num", "null", "run"})
@@ -218,7 +221,9 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
         span = cells[-1][1]   # a grid row's span has always been its last cell's; kept as it was
     label = (_folded(labels[0][TEXT]) or _fold_label(labels[0][TEXT]) if len(labels) == 1
              else fold("".join(map(text_of, labels))))
-    return _new_tuple(Row, (tuple(labels), tuple(vals), span, grid, label, not grid and len(cells) == 1))
+    vals = tuple(vals)
+    return _new_tuple(Row, (tuple(labels), vals, span, grid, label, not grid and len(cells) == 1,
+                            not _VALUE_KINDS.isdisjoint(map(kind_of, vals)) or (grid and bool(vals))))   # has_row_values, inline
 
 
 _FOLDED: dict[str, str] = {}
@@ -320,8 +325,9 @@ def _append_text_row(out: list[Row], row: Row) -> None:
     cell on a line of its own (``规章`` / ``0`` / ``0`` / ``0``) or wrap a row's numbers."""
     if not row.labels and out and not out[-1].grid and out[-1].labels and row.has_values:
         prev = out[-1]
-        out[-1] = Row(labels=prev.labels, values=prev.values + row.values,
-                      span=(prev.span[0], row.span[1]), grid=False, label=prev.label,
-                      loose=row.loose and not prev.values)   # values from several lines are cells
+        values = prev.values + row.values
+        out[-1] = Row(labels=prev.labels, values=values, span=(prev.span[0], row.span[1]), grid=False,
+                      label=prev.label, loose=row.loose and not prev.values,    # values from several lines are cells
+                      has_values=has_row_values(values, False))
     else:
         out.append(row)
