@@ -171,11 +171,11 @@ def _cell_keys(row: str, columns: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f"{row}.{c}" for c in columns)
 
 
-@lru_cache(maxsize=1024)
-def _row_keys(row: str, columns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A row's value keys, and the same under the table's name (its spans' keys), in one look-up."""
-    cell_keys = _cell_keys(row, columns)
-    return cell_keys, dotted_keys(TABLE, cell_keys)
+@lru_cache(maxsize=64)
+def _table_keys(rows: tuple[str, ...], columns: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each row's value keys, and the same under the table's name (its spans' keys), made once per
+    table shape (one look-up a table, not one a row). Read only."""
+    return {row: (_cell_keys(row, columns), dotted_keys(TABLE, _cell_keys(row, columns))) for row in rows}
 
 
 def read_applications(doc: Document, section: Section | None, template: TemplateSpec) -> TableResult:
@@ -261,6 +261,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
     spans: dict[str, tuple[int, int]] = {}     # by the cell's full key (applications.new_received.total)
     irregular: list[Irregular] = []
     as_read: dict[str, list] = {}              # each row read (as printed or solved): its values, column by column
+    keys_of = _table_keys(row_keys, columns)
     for key in row_keys:
         row = matched.get(key)
         if row is None:
@@ -268,7 +269,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
                                     cells=tuple(f"{TABLE}.{key}.{c}" for c in columns),
                                     message=f"row {labels[key]} was not found; its cells are null"))
             continue
-        cell_keys, table_keys = _row_keys(key, columns)
+        cell_keys, table_keys = keys_of[key]
         counts = _counts(row.values) if len(row.values) == m else None
         if counts is not None:
             # the common case, read as printed: a count of its own in every column
