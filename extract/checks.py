@@ -27,7 +27,7 @@ def check_identities(table: str, values: dict[str, dict], identities: Sequence[I
     # look-ups were most of the stage); any other goes through _check_each, whose findings are the output
     if grid is not None and all_hold(identities, grid[0])(grid[1]):
         return []
-    return _check_each(table, _flatten(values), identities)
+    return _check_each(table, _flatten(values, grid), identities)
 
 
 def _check_each(table: str, flat: dict, identities: Sequence[Identity]) -> list[Finding]:
@@ -68,10 +68,10 @@ def _grid(values: dict[str, dict]) -> tuple[tuple[str, ...], tuple] | None:
     return _grid_keys(tuple(values), columns), tuple(chain.from_iterable(map(dict.values, rows)))
 
 
-def _flatten(values: dict[str, dict]) -> dict:
-    """A table's cells by their value keys (``new_received.total``). A table's rows hold leaves only,
-    so this is not record.flatten, which tests every row for nested dicts."""
-    grid = _grid(values)
+def _flatten(values: dict[str, dict], grid: tuple[tuple[str, ...], tuple] | None) -> dict:
+    """A table's cells by their value keys (``new_received.total``), from its ``_grid`` where it has
+    one. A table's rows hold leaves only, so this is not record.flatten, which tests every row for
+    nested dicts."""
     if grid is not None:
         # the keys are made once per shape, and the values are read row after row in C
         return dict(zip(*grid))

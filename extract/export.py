@@ -34,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from .memo import remember
 from .record import TABLE_NAMES, Record, checks_of, flatten
 from .tables.template import TEMPLATES, TemplateSpec, all_value_cells
 
@@ -160,7 +161,7 @@ class _Columns:
         """A table row's shape ``(table, row, *columns)`` → its cells' dotted keys, their codebook
         positions (``None`` where unknown) and whether every one is known; ``(None, (), False)`` for
         a key with a dot or that is not a string (flattening could make one key of two). Kept in
-        ``shapes``: the rows' shapes are the templates' (a few dozen), not the reports'."""
+        ``shapes`` (``memo.remember``): the rows' shapes are the templates' (a few dozen), not the reports'."""
         table, row, *cols = shape
         if not all(isinstance(k, str) and "." not in k for k in (row, *cols)):
             cells: tuple = (None, (), False)
@@ -168,9 +169,7 @@ class _Columns:
             keys = tuple(f"{table}.{row}.{k}" for k in cols)
             places = tuple(map(self.index.get, keys))
             cells = (keys, places, None not in places)
-        if len(self.shapes) < 4096:
-            self.shapes[shape] = cells
-        return cells
+        return remember(self.shapes, shape, cells, 4096)
 
 
 class _RowPlace(NamedTuple):
@@ -326,9 +325,9 @@ def _findings_csv(d: Mapping) -> tuple[bytes, int]:
         try:
             text = known(key)
         except TypeError:              # a dict from elsewhere, with a list for a check: not remembered
-            text = ",".join(map(_csv_field, key)).encode("utf-8", "backslashreplace") + b","
+            text = _finding_key_bytes(key)
         if text is None:
-            text = _remember_finding_key(key)
+            text = remember(_FINDING_KEYS, key, _finding_key_bytes(key), _FINDING_KEYS_SIZE)
         out += (head, text, f"{_csv_field(expected)},{_csv_field(actual)},{_csv_field(message)}\r\n".encode(
             "utf-8", "backslashreplace"))
     return b"".join(out), len(rows)
@@ -342,11 +341,9 @@ text was a third of encoding such a report. Emptied when it holds ``_FINDING_KEY
 _FINDING_KEYS_SIZE = 4096
 
 
-def _remember_finding_key(key: tuple) -> bytes:
-    if len(_FINDING_KEYS) >= _FINDING_KEYS_SIZE:
-        _FINDING_KEYS.clear()
-    text = _FINDING_KEYS[key] = ",".join(map(_csv_field, key)).encode("utf-8", "backslashreplace") + b","
-    return text
+def _finding_key_bytes(key: tuple) -> bytes:
+    """The CSV bytes of a finding's check, table, severity and cells, and the comma after them."""
+    return ",".join(map(_csv_field, key)).encode("utf-8", "backslashreplace") + b","
 
 
 def error_row(record: Record | Mapping) -> dict[str, Any] | None:
@@ -668,13 +665,13 @@ def encode_record(record: Record | Mapping, *, include_text: bool = False, data:
         plain = _plain_floats(d)
         values = [None if isinstance(x, dict) else x for x in values]
         numbers = False
-    if numbers and meta and values:
+    if numbers and values:
         # the meta fields and the numbers encoded apart (the same bytes): the numbers' text is ASCII,
         # copied as it is, where a Chinese name sent the whole line UTF-8's slow way
         reports = b",".join((",".join(map(_csv_field, meta)).encode("utf-8", "backslashreplace"),
                              (",".join(map(_NUMBER_TEXT.__getitem__, values)) + "\r\n").encode("utf-8")))
-    elif numbers:
-        reports = _csv_line(meta, numbers=values).encode("utf-8", "backslashreplace")
+    elif numbers:      # no value columns (no template registered)
+        reports = _csv_line(meta).encode("utf-8", "backslashreplace")
     else:
         reports = _csv_bytes([meta + values])
     findings, n_findings = _findings_csv(d)

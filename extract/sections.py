@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import cache
-from itertools import accumulate, compress, count
-from operator import add
+from itertools import compress
 
-from .textnorm import fold, line_folds, strip_enumerators
+from .memo import remember
+from .textnorm import fold, line_folds, line_starts, strip_enumerators
 from .types import Document, Section, SectionKey, Sections, Span
 
 MAX_HEADING = 48  # folded characters
@@ -78,8 +78,7 @@ class _Lines:
         self._raw_starts = starts                                     # offset of each raw line
         self.folded: list[str] = list(filter(None, folded))
         self.joined = "\n".join(self.folded)
-        # where each line starts in joined: the lengths before it, and a "\n" each
-        self._joined_starts = list(map(add, accumulate(map(len, self.folded), initial=0), count()))
+        self._joined_starts = line_starts(self.folded)     # where each line starts in joined
 
     def __len__(self) -> int:
         return len(self.folded)
@@ -158,10 +157,7 @@ _UNSEEN = object()
 def _named(f: str) -> SectionKey | None:
     """The section the short folded line ``f`` names near its start, remembered in ``_NAMED``."""
     key = _key_named(strip_enumerators(f)) if _MAY_NAME_SECTION.search(f) else None
-    if len(_NAMED) >= _NAMED_SIZE:
-        _NAMED.clear()
-    _NAMED[f] = key
-    return key
+    return remember(_NAMED, f, key, _NAMED_SIZE)
 
 
 def heading_key(title: str) -> SectionKey | None:

@@ -95,9 +95,14 @@ def line_folds(text: str) -> LineFolds:
     folds = list(map(_LINE_FOLDS.get, lines))
     if None in folds:
         folds = _fold_missing(lines, folds)
-    last = _LAST_LINES = LineFolds(text, lines, folds,
-                                   list(map(add, accumulate(map(len, lines), initial=0), count())))
+    last = _LAST_LINES = LineFolds(text, lines, folds, line_starts(lines))
     return last
+
+
+def line_starts(lines: list[str]) -> list[int]:
+    """Where each of ``lines`` starts in ``"\n".join(lines)`` (the lengths before it, and a "\n" each),
+    then one past its end."""
+    return list(map(add, accumulate(map(len, lines), initial=0), count()))
 
 
 _LINE_FOLDS: dict[str, str] = {}

@@ -19,6 +19,11 @@ from .channel_types import ChannelType  # noqa: F401  (re-exported: the schema.m
 Span = tuple[int, int]
 """Half-open ``[start, end)`` character offsets into ``Document.text``."""
 
+new_tuple = tuple.__new__
+"""Builds a named tuple from a tuple of its fields, ``new_tuple(Cell, (text, span, ...))``, without its
+Python-level ``__new__`` (a frame per call): for the records made many times a report (cells, rows,
+readings), where that call was a large share of making them."""
+
 Format = str
 """A format's name: a key of ``extract.ingest.FORMATS`` (``text``, ``markdown``, ``html``, ``pdf``, ``docx``...)."""
 Severity = Literal["error", "warning", "info"]

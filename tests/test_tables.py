@@ -448,7 +448,7 @@ def test_checks_of_every_identity_at_once_find_what_each_identity_finds():
         elif how == 6:
             values[row] = dict(reversed(values[row].items()))   # a row in another column order
         got = checks.check_identities("applications", values, ids)
-        flat = checks._flatten(values)
+        flat = checks._flatten(values, checks._grid(values))
         assert got == checks._check_each("applications", flat, ids)
         # over a mapping of cells by value key (as the solver asks it) too
         assert not all_hold(ids)(flat) or (not got and None not in flat.values() and len(flat) == 15)

@@ -24,7 +24,7 @@ import codecs
 import re
 
 from ..errors import IngestError
-from ..types import Block, Cell, Document, Paragraph, Table
+from ..types import Block, Cell, Document, Paragraph, Table, new_tuple
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     # UTF-32-LE's BOM starts with UTF-16-LE's, so the longer ones come first.
@@ -111,9 +111,6 @@ _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 
-_new_tuple = tuple.__new__
-
-
 def _tab_cells(line: str, start: int, row: int) -> tuple[Cell, ...]:
     cells = []
     c0 = start
@@ -121,7 +118,7 @@ def _tab_cells(line: str, start: int, row: int) -> tuple[Cell, ...]:
         c1 = c0 + len(part)
         # Cell(part, (c0, c1), row, ci) without the named tuple's Python-level __new__: a text
         # report has hundreds of cells, and that call was a third of building one
-        cells.append(_new_tuple(Cell, (part, (c0, c1), row, ci, False)))
+        cells.append(new_tuple(Cell, (part, (c0, c1), row, ci, False)))
         c0 = c1 + 1
     return tuple(cells)
 
@@ -220,6 +217,6 @@ def document_from_text(text: str, *, format: str = "text", path: str | None = No
         stripped = line.strip()
         if stripped:
             s = start + (len(line) - len(line.lstrip()))
-            blocks.append(_new_tuple(Paragraph, (stripped, (s, s + len(stripped)))))   # as a Cell is built
+            blocks.append(new_tuple(Paragraph, (stripped, (s, s + len(stripped)))))   # as a Cell is built
     flush_table()
     return Document(text=text, blocks=tuple(blocks), format=format, encoding=encoding, path=path)

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from ..record import dotted_keys
 from ..textnorm import fold, strip_enumerators
-from ..types import Document, Finding, Section, TableResult
+from ..types import Document, Finding, Section, TableResult, new_tuple
 from .common import blank_finding, irregular_finding, readings_for, spans_of, token_value, trim_edge_blanks
 from .identities import application_identities
 from .rows import KIND, TEXT, VALUE, Row, Tok, kind_of, rows_in, span_of, value_of
@@ -16,7 +16,6 @@ from .solve import Irregular, solve
 from .template import APPLICATIONS, ApplicationsSpec, TemplateSpec
 
 TABLE = "applications"
-_new_tuple = tuple.__new__     # a named tuple without its Python-level __new__ (rows.py)
 _FUZZY = 0.8
 # the template's numbering (三（三）1.) is not part of a label's core text
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]?)?(?:[(（][一二三四五六七八九十]+[)）])?(?:\d{1,2}[.、．])?")
@@ -302,7 +301,7 @@ def read_applications(doc: Document, section: Section | None, template: Template
                 findings.append(blank_finding(TABLE, labels[key], blanks))
             continue
         detail = f"{len(toks)} values for {m} columns"
-        irregular.append(_new_tuple(Irregular, (key, cell_keys, tuple(readings or ()), kind or "count", detail)))
+        irregular.append(new_tuple(Irregular, (key, cell_keys, tuple(readings or ()), kind or "count", detail)))
 
     identities = application_identities(columns, outcomes, row_keys)
     for res, irr in zip(solve(known, irregular, identities), irregular):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 from ..record import dotted_keys
-from ..types import Finding, Span, TableName
+from ..types import Finding, Span, TableName, new_tuple
 from .rows import KIND, SPAN, TEXT, VALUE, Tok, kind_of, span_of, value_of
 from .solve import Irregular, Reading, count_readings, digit_per_cell, group_readings, run_readings
 
 Value = int | float | None
-_new_tuple = tuple.__new__     # a named tuple without its Python-level __new__ (rows.py)
 
 
 def token_value(t: Tok) -> Value:
@@ -56,7 +55,7 @@ def readings_for(toks: list[Tok], m: int, *, loose: bool = False) -> tuple[list[
     # a regular row (as many tokens as cells, none a signed run like 88-720) needs no grouping
     maybe = len(toks) != m or "run" in map(kind_of, toks) and any(t[KIND] == "run" and "-" in t[TEXT] for t in toks)
     if not maybe:    # ... and has its one reading, read as printed (the common case, built directly)
-        return [_new_tuple(Reading, (tuple(map(value_of, toks)), tuple(map(span_of, toks))))], ""
+        return [new_tuple(Reading, (tuple(map(value_of, toks)), tuple(map(span_of, toks))))], ""
     if len(toks) == 1 and m >= 2 and toks[0][KIND] in ("num", "run") and len(toks[0][TEXT]) == m \
             and toks[0][TEXT].isdecimal():
         # one run of as many digits as cells (a text dump's row of single-digit counts): what the

@@ -15,6 +15,7 @@ from itertools import repeat
 from operator import getitem, itemgetter, sub
 from typing import NamedTuple
 
+from ..memo import remember
 from .template import REVIEW, ApplicationsSpec, ReviewSpec
 
 
@@ -146,7 +147,5 @@ def all_hold(identities: Sequence[Identity], keys: tuple[str, ...] | None = None
     key = (id(identities), keys)
     got = _ALL_HOLD.get(key)
     if got is None or got[0] is not identities:
-        if len(_ALL_HOLD) >= 256:
-            _ALL_HOLD.clear()
-        got = _ALL_HOLD[key] = (identities, _all_hold(identities, keys))
+        got = remember(_ALL_HOLD, key, (identities, _all_hold(identities, keys)), 256)
     return got[1]

@@ -19,7 +19,8 @@ from ..furniture import PAGE_NUMBER_CELL
 from ..ingest.formats import is_grid_format
 from ..textnorm import fold
 from .numbers import MAX_NUMBER_DIGITS, is_null_marker, parse_number
-from ..types import Cell, Document, Paragraph, Span, Table
+from ..memo import remember
+from ..types import Cell, Document, Paragraph, Span, Table, new_tuple
 
 TokKind = Literal["label", "num", "null", "blank", "run"]
 
@@ -139,12 +140,8 @@ tokenising a row)."""
 
 
 def _remember(memo: dict, text: str, value):
-    """``value``, kept in ``memo`` under ``text`` when the text is short; a full memo is emptied first."""
-    if len(text) <= _MEMO_CHARS:
-        if len(memo) >= _MEMO_SIZE:
-            memo.clear()
-        memo[text] = value
-    return value
+    """``value``, kept in ``memo`` under ``text`` when the text is short (``memo.remember``)."""
+    return remember(memo, text, value, _MEMO_SIZE) if len(text) <= _MEMO_CHARS else value
 
 
 def _cell_shape(text: str) -> _Shape:
@@ -153,9 +150,8 @@ def _cell_shape(text: str) -> _Shape:
     shape = _shape(text)
     if len(text) <= _MEMO_CHARS:
         if len(_SHAPES) >= _MEMO_SIZE:
-            _SHAPES.clear()
-            _WHOLE.clear()      # it holds no text _SHAPES does not
-        _SHAPES[text] = shape
+            _WHOLE.clear()      # emptied with _SHAPES (below): it holds no text _SHAPES does not
+        remember(_SHAPES, text, shape, _MEMO_SIZE)
         if len(shape) == 1 and shape[0][0] == text:     # the token is the text (and so whole)
             _WHOLE[text] = shape[0][3:6]
     return shape
@@ -166,11 +162,6 @@ _whole_of = _WHOLE.get
 """The ``(kind, value, unit)`` of a remembered text whose one token is the text itself, as most cells
 of a report's tables are: ``_make_row`` makes such a cell's token from it and the cell, without
 unpacking a shape and testing for a token that is not the whole cell (a fifth of making a row)."""
-
-
-_new_tuple = tuple.__new__
-"""Builds a named tuple from a tuple of its fields without its Python-level ``__new__`` (a frame per
-call): ``_make_row`` builds the ``Row`` of every table row of a report."""
 
 
 def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | None:
@@ -222,7 +213,7 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
     label = (_folded(labels[0][TEXT]) or _fold_label(labels[0][TEXT]) if len(labels) == 1
              else fold("".join(map(text_of, labels))))
     vals = tuple(vals)
-    return _new_tuple(Row, (tuple(labels), vals, span, grid, label, not grid and len(cells) == 1,
+    return new_tuple(Row, (tuple(labels), vals, span, grid, label, not grid and len(cells) == 1,
                             not _VALUE_KINDS.isdisjoint(map(kind_of, vals)) or (grid and bool(vals))))   # has_row_values, inline
 
 

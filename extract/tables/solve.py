@@ -20,7 +20,7 @@ from itertools import chain
 from math import comb
 from typing import NamedTuple
 
-from ..types import Span
+from ..types import Span, new_tuple
 from .identities import Identity, all_hold
 
 
@@ -41,12 +41,6 @@ MAX_RUN_DIGITS = 600
 """A longer run of digits is not split at all (too many readings; ints past 4,300 digits cannot be parsed)."""
 
 Value = int | float | None
-
-
-_new_tuple = tuple.__new__
-"""Builds a named tuple from a tuple of its fields without its Python-level ``__new__`` (a frame per
-call): a text dump whose cells ran together makes a ``Reading`` and a ``Resolution`` for each of its
-two score rows."""
 
 
 class Reading(NamedTuple):
@@ -96,7 +90,7 @@ def count_readings(tokens: list[tuple[Value, Span]], m: int) -> list[Reading]:
             for j in missing:
                 vals.insert(j, DERIVE)
                 where.insert(j, None)
-            out.append(_new_tuple(Reading, (tuple(vals), tuple(where))))
+            out.append(new_tuple(Reading, (tuple(vals), tuple(where))))
     elif n > m:
         if n - m > 3:
             return []
@@ -104,9 +98,9 @@ def count_readings(tokens: list[tuple[Value, Span]], m: int) -> list[Reading]:
             vals, where = values[:], spans[:]
             for i in reversed(dropped):     # rightmost first: the others keep their places
                 del vals[i], where[i]
-            out.append(_new_tuple(Reading, (tuple(vals), tuple(where))))
+            out.append(new_tuple(Reading, (tuple(vals), tuple(where))))
     else:
-        out.append(_new_tuple(Reading, (tuple(values), tuple(spans))))
+        out.append(new_tuple(Reading, (tuple(values), tuple(spans))))
     return out
 
 
@@ -131,7 +125,7 @@ def run_readings(digits: str, start: int, m: int) -> list[Reading] | None:
             piece = digits[pos:]
             if len(piece) > 1 and piece[0] == "0":
                 return
-            out.append(_new_tuple(Reading, (vals + (int(piece),), spans + ((start + pos, start + L),))))
+            out.append(new_tuple(Reading, (vals + (int(piece),), spans + ((start + pos, start + L),))))
             return
         # leave at least one digit for each remaining part
         for end in range(pos + 1, L - (m - 1 - k) + 1):
@@ -188,7 +182,7 @@ def group_readings(groups: list[tuple[str, int]], m: int) -> list[Reading] | Non
     def rec(i: int, left: int, vals: tuple, spans: tuple) -> bool:
         if i == len(per_group):
             if left == 0:
-                out.append(_new_tuple(Reading, (vals, spans)))
+                out.append(new_tuple(Reading, (vals, spans)))
             return len(out) <= MAX_READINGS_PER_ROW
         room = len(per_group) - i - 1          # every later group takes at least one cell
         for k, options in per_group[i].items():
@@ -208,9 +202,9 @@ def digit_per_cell(groups: Sequence[tuple[str, int]]) -> Reading:
     """The reading of runs of digits that puts each digit in a cell of its own."""
     if len(groups) == 1:    # one run (the common case), read in C
         text, start = groups[0]
-        return _new_tuple(Reading, (_digit_values(text), tuple(zip(range(start, start + len(text)),
+        return new_tuple(Reading, (_digit_values(text), tuple(zip(range(start, start + len(text)),
                                                                    range(start + 1, start + len(text) + 1)))))
-    return _new_tuple(Reading, (_digit_values("".join([text for text, _ in groups])),
+    return new_tuple(Reading, (_digit_values("".join([text for text, _ in groups])),
                                 tuple((start + i, start + i + 1) for text, start in groups for i in range(len(text)))))
 
 
@@ -337,12 +331,12 @@ def _solve(known: dict[str, Value], rows: list[Irregular], identities: list[Iden
         # every identity of the table holding exactly (told in C: a text dump's tables mostly) says
         # that those over these rows hold, before they are picked out
         if all_hold(identities)(vals):
-            return [_read_whole(irr, rd) for irr, rd in zip(rows, combo)]
+            return [_read_as(irr, rd) for irr, rd in zip(rows, combo)]
 
     touched = set(chain.from_iterable([r.columns for r in rows]))
     relevant = [i for i in identities if not touched.isdisjoint(i.keys)]
     if single and propagate(vals, relevant):
-        return [_read_whole(irr, rd) for irr, rd in zip(rows, combo)]
+        return [_read_as(irr, rd) for irr, rd in zip(rows, combo)]
 
     # every reading below is tried on a copy of the known cells: only of those the identities read
     needed = set(chain.from_iterable([i.keys for i in relevant]))
@@ -486,16 +480,6 @@ def _resolution(irr: Irregular, distinct: dict[tuple, Reading], joint: int | Non
     return _read_as(irr, rd, vals, basis)
 
 
-def _read_whole(irr: Irregular, rd: Reading) -> Resolution:
-    """``_read_as(irr, rd)`` for a reading that derives no cell (step 0's), which has nothing derived
-    to look for."""
-    if None in rd.spans:    # a cell without its span (the readers' readings have every one)
-        return _read_as(irr, rd)
-    columns = irr.columns
-    return _new_tuple(Resolution, (irr.row, dict(zip(columns, rd.values)), dict(zip(columns, rd.spans)), (), 1,
-                                   "identities"))
-
-
 def _read_as(irr: Irregular, rd: Reading, vals: tuple | None = None, basis: str = "identities") -> Resolution:
     """The resolution that reads ``irr`` as ``rd``, its cells taking ``vals`` (``rd.values`` with the
     derived cells filled in; ``rd.values`` itself when ``rd`` derives none)."""
@@ -504,4 +488,4 @@ def _read_as(irr: Irregular, rd: Reading, vals: tuple | None = None, basis: str 
     spans = ({k: s for k, s in zip(irr.columns, rd.spans) if s is not None} if None in rd.spans
              else dict(zip(irr.columns, rd.spans)))
     derived = tuple(k for k, v in zip(irr.columns, rd.values) if v is DERIVE) if DERIVE in rd.values else ()
-    return _new_tuple(Resolution, (irr.row, dict(zip(irr.columns, vals)), spans, derived, 1, basis))
+    return new_tuple(Resolution, (irr.row, dict(zip(irr.columns, vals)), spans, derived, 1, basis))
