@@ -105,3 +105,24 @@ def test_files_under_lists_what_os_walk_and_isfile_list(tmp_path):
     files, unreadable = _files_under(tmp_path)
     assert files == [str(p) for p in sorted(map(Path, want))]
     assert unreadable == []
+
+
+def test_pebble_tick_is_fast_during_a_batch_and_the_process_own_afterwards(tmp_path):
+    import pebble
+
+    for i in range(3):
+        shutil.copy(GOOD, tmp_path / f"r{i}.txt")
+    before = pebble.CONSTS.sleep_unit
+    seen = []
+    try:
+        pebble.CONSTS.sleep_unit = 0.25               # a notebook's own setting
+        for _ in batch.iter_batch(sorted(tmp_path.glob("*.txt")), jobs=2, narrative="none"):
+            seen.append(pebble.CONSTS.sleep_unit)
+        assert seen == [batch.POOL_TICK_S] * 3
+        assert pebble.CONSTS.sleep_unit == 0.25
+        it = batch.iter_batch(sorted(tmp_path.glob("*.txt")), jobs=2, narrative="none")
+        next(it)
+        it.close()                                    # a batch left early gives it back as well
+        assert pebble.CONSTS.sleep_unit == 0.25
+    finally:
+        pebble.CONSTS.sleep_unit = before
