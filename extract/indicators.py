@@ -1,7 +1,7 @@
 """Derived indicators per report, and the year-over-year carry-over check across reports.
 
 ``INDICATORS`` is the one definition of each indicator: a ratio of sums of value keys.
-``indicators(record)`` computes them in Python; ``create_views`` makes the same numbers a
+``indicators(record)`` computes them in Python; ``view_statements`` make the same numbers a
 DuckDB view (``indicators``) from the same definitions, plus ``carry_over``. A ratio whose
 denominator is 0 or blank is ``None`` (not 0): a report with no applications has no rate.
 
@@ -176,6 +176,6 @@ FROM c cur JOIN c prev
 """
 
 
-def create_views(con) -> None:
-    con.execute(indicators_view_sql())
-    con.execute(CARRY_OVER_VIEW)
+def view_statements() -> list[str]:
+    """The statements that make the views ``indicators`` and ``carry_over``."""
+    return [indicators_view_sql(), CARRY_OVER_VIEW]

@@ -13,6 +13,7 @@ pq = pytest.importorskip("pyarrow.parquet")
 
 from click.testing import CliRunner  # noqa: E402
 
+from extract import store  # noqa: E402
 from extract.cli import _register, app  # noqa: E402
 from extract.export import (CODEBOOK, LONG_TABLES, OutputWriter, codebook, column_name,  # noqa: E402
                             read_records, read_reports_csv, value_columns)
@@ -238,3 +239,41 @@ def test_a_batch_left_without_commit_leaves_no_database_and_keeps_the_old_one(ba
     w.abort()
     assert (out / "xxgk.duckdb").read_bytes() == before
     assert not [p.name for p in out.iterdir() if "duckdb" in p.name and p.name != "xxgk.duckdb"]
+
+
+def _contents(db: Path) -> dict:
+    """Every table's and view's columns and rows, and the views' definitions."""
+    with duckdb.connect(str(db), read_only=True) as c:
+        names = [r[0] for r in c.execute("SHOW TABLES").fetchall()]
+        out = {n: (c.execute(f'DESCRIBE "{n}"').fetchall(), sorted(map(repr, c.execute(f'SELECT * FROM "{n}"').fetchall())))
+               for n in names}
+        out["views"] = sorted(c.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal").fetchall())
+    return out
+
+
+def test_a_database_starts_as_the_cached_empty_one_and_equals_one_made_in_place(tmp_path, monkeypatch):
+    one = parse_file(SAMPLES / "002_jiaozuo_szfb_2025.txt", narrative="rules").to_dict(include_text=False)
+    monkeypatch.setenv("XXGK_CACHE_DIR", str(tmp_path / "cache"))
+    made_here = []
+    monkeypatch.setattr(store, "create", lambda con, st=None, make=store.create: made_here.append(1) or make(con, st))
+    for run in ("first", "second"):
+        made_here.clear()
+        with OutputWriter(tmp_path / run, duckdb=True) as w:
+            w.write_all([one, one | {"id": "other"}])
+            w.commit()
+        templates = list((tmp_path / "cache").glob("schema-*.duckdb"))
+        assert len(templates) == 1
+        if run == "first":
+            stamp = templates[0].stat().st_mtime_ns
+    assert made_here == []                                               # the second run made no table
+    assert templates[0].stat().st_mtime_ns == stamp                      # made once, then copied
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("XXGK_CACHE_DIR", str(blocked / "cache"))        # no cache: made in place
+    with OutputWriter(tmp_path / "in_place", duckdb=True) as w:
+        w.write_all([one, one | {"id": "other"}])
+        w.commit()
+    made = _contents(tmp_path / "in_place" / "xxgk.duckdb")
+    assert len(made["reports"][1]) == 2 and len(made["cells"][1]) > 300 and len(made["codebook"][1]) > 200
+    assert _contents(tmp_path / "first" / "xxgk.duckdb") == made
+    assert _contents(tmp_path / "second" / "xxgk.duckdb") == made

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ConfigError
+from ..usercache import cache_dir
 from .prompting import DEFAULT_VERSION, Prompt, load_prompt
 
 Mode = Literal["auto", "json_schema", "function_calling", "json_mode"]
@@ -47,9 +48,7 @@ _OFF = ("off", "0", "false", "no")
 
 
 def default_cache_path(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "xxgk-extract" / "llm-cache.sqlite3"
+    return cache_dir(env) / "llm-cache.sqlite3"
 
 
 @dataclass(frozen=True)

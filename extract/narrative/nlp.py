@@ -26,18 +26,18 @@ import importlib.util
 import json
 import logging
 import mmap
-import os
 import re
-import shutil
 import tempfile
 import threading
 from array import array
 from collections.abc import Iterable
+from functools import partial
 from itertools import compress
 from math import log
 from pathlib import Path
 
 from ..channel_types import CHANNEL_TYPES, ChannelType
+from ..usercache import cached
 
 # Channel words by type, from the table of channel types. Every word becomes one token (it is
 # in the private dictionary) and one EntityRuler pattern; longer words win over their parts.
@@ -90,7 +90,7 @@ _TILED = re.compile(f"(?:{_HIDDEN.pattern})+")
 # tagger instead reads a marisa-trie of every word of a private jieba tokenizer (jieba's
 # dictionary plus the channel lexicon, added as jieba adds words: ``add_word`` with its suggested
 # frequencies) with each word's frequency and tag beside it, memory-mapped, so worker processes
-# share it. It is built once by jieba itself and cached (``$XDG_CACHE_HOME/xxgk-extract``) under
+# share it. It is built once by jieba itself and cached (``extract.usercache``) under
 # a key of jieba's files and the word lists; ``cut`` is jieba's ``posseg.cut(text, HMM=False)``
 # over it (tests/test_nlp.py compares the two on every report of eval/).
 
@@ -133,15 +133,6 @@ def lexicon_words() -> dict[str, str]:
     words = {w: "nchn" for ws in CHANNEL_WORDS.values() for w in ws}
     words.update({w: "nnot" for w in NOT_CHANNELS})
     return words
-
-
-def cache_dir() -> Path:
-    """``$XXGK_CACHE_DIR``, else ``$XDG_CACHE_HOME/xxgk-extract`` (``~/.cache/xxgk-extract``)."""
-    env = os.environ.get("XXGK_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "xxgk-extract"
 
 
 def _lexicon_key(words: dict[str, str]) -> str:
@@ -262,30 +253,14 @@ def _build_lexicon(dest: Path, words: dict[str, str]) -> None:
 
 
 def _open_lexicon(words: dict[str, str]) -> Path:
-    """The lexicon's folder in the cache, built there first if missing (by one process at a time:
-    each builds in a temporary folder and renames it; the first rename wins)."""
+    """The lexicon's folder in the user's cache (``extract.usercache``), built there first if missing;
+    in a temporary folder, every time, when the cache cannot be written."""
     key = _lexicon_key(words)
-    root = cache_dir()
-    final = root / f"lexicon-{key}"
-    if (final / "meta.json").exists():
-        return final
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".lexicon-{key}-", dir=root))
-    except OSError:                        # no writable cache: build in the temp folder, every time
-        tmp = Path(tempfile.mkdtemp(prefix=f"xxgk-lexicon-{key}-"))
-        _build_lexicon(tmp / "lexicon", words)
-        return tmp / "lexicon"
-    try:
-        _build_lexicon(tmp / "lexicon", words)
-        try:
-            os.rename(tmp / "lexicon", final)
-        except OSError:
-            if not (final / "meta.json").exists():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+    folder = cached(f"lexicon-{key}", partial(_build_lexicon, words=words))
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix=f"xxgk-lexicon-{key}-")) / "lexicon"
+        _build_lexicon(folder, words)
+    return folder
 
 
 class Tagger:
