@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from host import describe as describe_host
+
 REPO = Path(__file__).resolve().parent.parent
 TARGET_RATE = {"rules": 1000, "none": 1500}     # reports/s overall, --jobs 2, start-up included
 TARGET_RSS_MB = 120
@@ -124,6 +126,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from extract.batch import iter_batch
+    print(describe_host())
 
     with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
         tmp_p = Path(tmp)

@@ -33,6 +33,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from host import describe as describe_host
+
 REPO = Path(__file__).resolve().parent.parent
 TARGETS = {"rules": 1000, "none": 1500}    # reports/s on two cores, start-up included (issue 15)
 CORES = 2
@@ -130,6 +132,7 @@ def main() -> None:
     args = ap.parse_args()
 
     files = corpus(args.realdev) * args.repeat
+    print(describe_host())
     extractor = _extractor(args.narrative)
     clock = StageClock()
     best: dict[str, float] = {s: float("inf") for s in STAGES}
