@@ -4,7 +4,10 @@
 the narrative's lexicon (``extract.narrative.nlp``), the empty database every batch's
 ``xxgk.duckdb`` starts as (``extract.store``) and, by default, the LLM answer cache. An entry's
 name carries a digest of what it is made from, so a new version makes a new entry rather than
-reading a stale one; deleting the folder only costs the next run the time to rebuild.
+reading a stale one; deleting the folder only costs the next run the time to rebuild. An entry
+is touched when it is used; when one is built, the entries of its kind (its name up to the last
+``-``) that no run has used for ``KEEP_DAYS`` days are removed, and so are the temporary folders
+of builds that were killed, so upgrades do not pile up lexicons of ~14 MB each.
 """
 
 from __future__ import annotations
@@ -12,8 +15,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+
+
+KEEP_DAYS = 30
 
 
 def cache_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -36,6 +43,7 @@ def cached(name: str, build: Callable[[Path], None]) -> Path | None:
     root = cache_dir()
     final = root / name
     if final.exists():
+        _touch(final)
         return final
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -51,4 +59,31 @@ def cached(name: str, build: Callable[[Path], None]) -> Path | None:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _prune(root, name)
     return final
+
+
+def _touch(entry: Path) -> None:
+    try:
+        os.utime(entry)
+    except OSError:             # a cache shared read-only: its entries are simply not pruned
+        pass
+
+
+def _prune(root: Path, name: str) -> None:
+    """Remove the entries of ``name``'s kind unused for ``KEEP_DAYS`` days, and what killed builds
+    left (temporary folders over a day old)."""
+    kind = name.rsplit("-", 1)[0] + "-"
+    now = time.time()
+    for p in root.iterdir():
+        if p.name == name or not (p.name.startswith(kind) or p.name.startswith("." + kind)):
+            continue
+        age = KEEP_DAYS * 86400 if not p.name.startswith(".") else 86400
+        try:
+            if now - p.stat().st_mtime > age:
+                if p.is_dir():
+                    shutil.rmtree(p)
+                else:
+                    p.unlink()
+        except OSError:
+            pass

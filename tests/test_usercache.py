@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from extract.narrative.config import default_cache_path
-from extract.usercache import cache_dir, cached
+from extract.usercache import KEEP_DAYS, cache_dir, cached
 
 
 def test_the_cache_folder_setting_covers_every_cache(tmp_path):
@@ -47,3 +49,17 @@ def test_a_cache_that_cannot_be_written_gives_none(tmp_path, monkeypatch):
     (tmp_path / "file").write_text("not a folder")
     monkeypatch.setenv("XXGK_CACHE_DIR", str(tmp_path / "file" / "cache"))
     assert cached("thing-1", lambda p: p.write_text("made")) is None
+
+
+def test_building_an_entry_prunes_its_kind_unused_for_a_month(tmp_path, monkeypatch):
+    monkeypatch.setenv("XXGK_CACHE_DIR", str(tmp_path))
+    month_ago = time.time() - (KEEP_DAYS + 1) * 86400
+    for name in ("lexicon-old", "lexicon-recent", "lexicon-used", "schema-old.duckdb", ".lexicon-new-killed"):
+        (tmp_path / name).mkdir()
+    for name in ("lexicon-old", "lexicon-used", "schema-old.duckdb", ".lexicon-new-killed"):
+        os.utime(tmp_path / name, (month_ago, month_ago))
+    assert cached("lexicon-used", lambda p: p.mkdir()) == tmp_path / "lexicon-used"   # used: touched
+    assert time.time() - (tmp_path / "lexicon-used").stat().st_mtime < 60
+    cached("lexicon-new", lambda p: p.mkdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == \
+        ["lexicon-new", "lexicon-recent", "lexicon-used", "schema-old.duckdb"]      # another kind is kept
