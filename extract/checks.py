@@ -8,7 +8,7 @@ from functools import lru_cache
 from itertools import chain
 
 from .record import dotted_keys
-from .tables.identities import Identity, all_hold, application_identities, review_identities, shape_of
+from .tables.identities import TOLERANCE, Identity, all_hold, application_identities, review_identities, shape_of
 from .tables.template import template_spec
 from .types import Finding, Meta, TableResult
 
@@ -45,7 +45,7 @@ def _check_each(table: str, flat: dict, identities: Sequence[Identity]) -> list[
         n = len(idn.lhs)
         lhs = sum(vals[:n])  # type: ignore[arg-type]
         rhs = sum(vals[n:])  # type: ignore[arg-type]
-        if abs(lhs - rhs) > 1e-6:
+        if abs(lhs - rhs) > TOLERANCE:
             out.append(Finding(
                 check=idn.check, severity="error", table=table,  # type: ignore[arg-type]
                 cells=tuple(f"{table}.{k}" for k in idn.keys), expected=lhs, actual=rhs,

@@ -162,9 +162,10 @@ class Database:
 
     A thread imports duckdb and opens the database under a temporary name, as a copy of the empty
     one in the user's cache (``_template``; or makes the tables, the codebook and the views itself,
-    ``create``) as soon as the writer opens, while the workers start; ``build`` then adds the staged rows and completes the outputs. A one-report run used to
-    wait ~0.1 s at its end for what does not depend on its rows. ``close`` gives up (an aborted
-    or interrupted batch) and removes what was written.
+    ``create``) as soon as the writer opens, while the workers start; ``build`` then adds the
+    staged rows and completes the outputs. A one-report run used to wait ~0.1 s at its end for
+    what does not depend on its rows. ``close`` gives up (an aborted or interrupted batch) and
+    removes what was written.
     """
 
     def __init__(self, outdir: str | os.PathLike, *, duckdb: bool = True, parquet: bool = False) -> None:

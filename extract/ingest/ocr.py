@@ -409,6 +409,7 @@ def _identities(name: str, values: dict, template) -> list:
 
 
 def _misreads(name: str, values: dict, template) -> list:
+    from ..tables.identities import TOLERANCE
     from ..types import Finding
 
     flat = {f"{r}.{c}": v for r, row in values.items() if isinstance(row, dict) for c, v in row.items()}
@@ -419,7 +420,7 @@ def _misreads(name: str, values: dict, template) -> list:
         if any(not isinstance(v, (int, float)) for v in vals):
             continue
         diff = sum(flat[k] for k in idn.lhs) - sum(flat[k] for k in idn.rhs)
-        if abs(diff) < 1e-6:
+        if abs(diff) < TOLERANCE:
             holds.update(idn.keys)
             continue
         for k in idn.lhs:

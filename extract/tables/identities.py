@@ -19,6 +19,10 @@ from ..memo import remember
 from .template import REVIEW, ApplicationsSpec, ReviewSpec
 
 
+TOLERANCE = 1e-6
+"""How far apart an identity's two sides may be and it still holds (money is read as floats)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     check: str                 # stable finding id

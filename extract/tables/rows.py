@@ -214,7 +214,7 @@ def _make_row(cells: Sequence[tuple[str, Span] | Cell], grid: bool) -> Row | Non
              else fold("".join(map(text_of, labels))))
     vals = tuple(vals)
     return new_tuple(Row, (tuple(labels), vals, span, grid, label, not grid and len(cells) == 1,
-                            not _VALUE_KINDS.isdisjoint(map(kind_of, vals)) or (grid and bool(vals))))   # has_row_values, inline
+                            has_row_values(vals, grid)))
 
 
 _FOLDED: dict[str, str] = {}

@@ -21,7 +21,7 @@ from math import comb
 from typing import NamedTuple
 
 from ..types import Span, new_tuple
-from .identities import Identity, all_hold
+from .identities import TOLERANCE, Identity, all_hold
 
 
 class _Derive:
@@ -220,7 +220,7 @@ def _digit_values(digits: str) -> tuple[int, ...]:
 # -- solving -----------------------------------------------------------------
 
 def _close(a: float, b: float) -> bool:
-    return abs(a - b) < 1e-6
+    return abs(a - b) < TOLERANCE
 
 
 def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
@@ -240,7 +240,7 @@ def propagate(vals: dict[str, object], identities: list[Identity]) -> bool:
             n = len(idn.lhs)
             if DERIVE not in got:
                 # _close(lhs, rhs), inline: this runs for every identity of every reading tried
-                if not abs(sum(got[:n]) - sum(got[n:])) < 1e-6:  # type: ignore[operator]
+                if not abs(sum(got[:n]) - sum(got[n:])) < TOLERANCE:  # type: ignore[operator]
                     return False
                 continue                            # held with every cell known: settled
             unsettled.append(idn)
